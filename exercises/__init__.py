@@ -1,0 +1,1 @@
+"""Your answers to the lstm_lab exercises: fill in every stub."""

@@ -1,0 +1,71 @@
+"""The ``lstm-lab`` command line.
+
+Each command's work lives in its own module, imported only when that command runs, so that
+``lstm-lab --help`` (and anything that does not train) never pays for importing TensorFlow.
+
+    lstm-lab run         the whole lab against a target, with a report   (lstm_lab.lab)
+    lstm-lab grade       grade a target, write Gradescope results.json   (lstm_lab.grading.commands)
+    lstm-lab release     write the student bundle                         (lstm_lab.grading.commands)
+    lstm-lab gradescope  write a Gradescope autograder zip                (lstm_lab.grading.commands)
+    lstm-lab stubs       regenerate exercises/ from solutions/            (lstm_lab.stubs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+#: command -> (module, function, one-line help). Each module defines ``add_arguments(parser)``
+#: as ``add_<command>_arguments`` and the function takes the parsed namespace, returning an
+#: exit code.
+COMMANDS = {
+    "run": ("lstm_lab.lab", "run_command", "run the whole lab against a target and report"),
+    "grade": ("lstm_lab.grading.commands", "grade_command", "grade a target directory"),
+    "release": ("lstm_lab.grading.commands", "release_command", "write the student bundle"),
+    "gradescope": (
+        "lstm_lab.grading.commands",
+        "gradescope_command",
+        "write a Gradescope autograder zip",
+    ),
+    "stubs": ("lstm_lab.cli", "stubs_command", "regenerate exercises/ from solutions/"),
+}
+
+
+def add_stubs_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--solutions", default="solutions", help="the reference answers")
+    parser.add_argument("--out", default="exercises", help="where to write the stubs")
+
+
+def stubs_command(args: argparse.Namespace) -> int:
+    from .stubs import make_stubs
+    from .target import resolve
+
+    for path in make_stubs(resolve(args.solutions), Path(args.out)):
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lstm-lab",
+        description="A teaching and autograding harness for LSTMs in Keras 3.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, _, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        adder = getattr(importlib.import_module(module), f"add_{name}_arguments", None)
+        if adder is not None:
+            adder(command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    module, function, _ = COMMANDS[args.command]
+    return int(getattr(importlib.import_module(module), function)(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
