@@ -1,0 +1,86 @@
+"""What can go wrong when the judge calls into a target. Every one is an ``AssertionError``, so a
+test that meets it *fails* (the student loses that test's points) rather than *errors*."""
+
+from __future__ import annotations
+
+
+class GradingFailure(AssertionError):
+    """Base class: the target did not give the judge a result for this call."""
+
+
+class MissingModule(GradingFailure):
+    """The target has no such exercise module."""
+
+    def __init__(self, module: str):
+        self.module = module
+        super().__init__(
+            f"{module}.py was not found in your submission: not implemented yet. "
+            f"Hint: keep the file name {module}.py exactly as in exercises/."
+        )
+
+
+class ImportFailed(GradingFailure):
+    """The module exists but importing it raised."""
+
+    def __init__(self, module: str, type_name: str, message: str, traceback: str = ""):
+        self.module, self.type_name, self.message, self.traceback = (
+            module,
+            type_name,
+            message,
+            traceback,
+        )
+        super().__init__(
+            f"importing {module}.py raised {type_name}: {message}. "
+            "Hint: run `python -c 'import exercises."
+            + module
+            + "'` to see the error."
+            + (f"\n{traceback}" if traceback else "")
+        )
+
+
+class NotImplementedYet(GradingFailure):
+    """The function raised ``NotImplementedError``: the stub is still a stub."""
+
+    def __init__(self, where: str, reason: str = "it still raises NotImplementedError"):
+        self.where = where
+        super().__init__(f"{where} is not implemented yet: {reason}.")
+
+
+class StudentError(GradingFailure):
+    """The target's code raised an exception other than ``NotImplementedError``."""
+
+    def __init__(self, where: str, type_name: str, mro: list[str], message: str, traceback: str):
+        self.where, self.type_name, self.mro = where, type_name, list(mro)
+        self.message, self.traceback = message, traceback
+        super().__init__(f"{where} raised {type_name}: {message}\n{traceback}".rstrip())
+
+    def is_a(self, type_name: str) -> bool:
+        """Whether the raised exception is (a subclass of) the built-in ``type_name``."""
+        return type_name in self.mro
+
+
+class WorkerCrashed(GradingFailure):
+    """The worker process died during the call (``sys.exit``, a segfault, running out of memory)."""
+
+    def __init__(self, where: str, returncode, stderr_tail: str = ""):
+        self.where, self.returncode, self.stderr_tail = where, returncode, stderr_tail
+        super().__init__(
+            f"{where}: the process running your code died (exit code {returncode}) before it "
+            "returned. Hint: do not call sys.exit/os._exit, and keep memory use modest."
+            + (f"\nLast output:\n{stderr_tail}" if stderr_tail else "")
+        )
+
+
+class CallTimeout(GradingFailure):
+    """The call did not return within its time limit."""
+
+    def __init__(self, where: str, seconds: float):
+        self.where, self.seconds = where, seconds
+        super().__init__(
+            f"{where} did not return within {seconds:g} s and was stopped. "
+            "Hint: look for a loop that never ends, or training with far more epochs than needed."
+        )
+
+
+class ProtocolError(GradingFailure):
+    """The worker sent something that is not a valid message."""
