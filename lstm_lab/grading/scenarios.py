@@ -1,0 +1,338 @@
+"""Probes that run in the worker, for what cannot travel as data: models, callbacks, training.
+
+Each scenario takes the target's ``Modules`` first, calls the target's code, and returns plain
+data (arrays, numbers, strings, lists, dicts) that the judge checks itself. A scenario never
+decides anything: it records. Models the judge needs built independently of the target come as a
+small spec, ``{"batch_shape": [b, t, f], "layers": [["LSTM", {...}], ["Dense", {...}]]}``, so no
+reference model lives here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: The layer classes a probe spec may name.
+SPEC_LAYERS = ("LSTM", "GRU", "SimpleRNN", "Dense")
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _keras():
+    import keras
+
+    return keras
+
+
+def _build(spec: dict):
+    """A ``Sequential`` from a probe spec (the judge's own model, not the target's)."""
+    keras = _keras()
+    layers = [keras.Input(batch_shape=tuple(spec["batch_shape"]))]
+    for name, config in spec["layers"]:
+        if name not in SPEC_LAYERS:
+            raise ValueError(f"probe specs may only use {SPEC_LAYERS}, got {name!r}")
+        layers.append(getattr(keras.layers, name)(**config))
+    model = keras.Sequential(layers)
+    if "weights" in spec:
+        model.set_weights([np.asarray(w, dtype=np.float32) for w in spec["weights"]])
+    return model
+
+
+def _state_vars(layer) -> list:
+    return list(getattr(layer, "states", None) or [])
+
+
+def _all_layers(model):
+    for layer in getattr(model, "layers", []):
+        yield layer
+        yield from _all_layers(layer)
+
+
+def _stateful_layers(model) -> list:
+    return [layer for layer in _all_layers(model) if getattr(layer, "stateful", False)]
+
+
+def _states(model) -> list[list[np.ndarray]]:
+    """The current state arrays of every stateful layer, in layer order."""
+    return [[np.array(v.numpy()) for v in _state_vars(layer)] for layer in _stateful_layers(model)]
+
+
+def _states_are_zero(model) -> bool:
+    return all(not np.any(s) for states in _states(model) for s in states)
+
+
+def _set_states(model, value: float) -> None:
+    for layer in _stateful_layers(model):
+        for v in _state_vars(layer):
+            v.assign(np.full(tuple(v.shape), value, dtype="float32"))
+
+
+def _describe_layer(layer) -> dict:
+    config = layer.get_config()
+    keep = ("units", "stateful", "activation", "return_sequences", "batch_shape", "use_bias")
+    return {
+        "class": type(layer).__name__,
+        "config": {k: config[k] for k in keep if k in config and _is_plain(config[k])},
+    }
+
+
+def _is_plain(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(v is None or isinstance(v, (int, float, str, bool)) for v in value)
+    return value is None or isinstance(value, (int, float, str, bool))
+
+
+def _optimizer(model) -> dict | None:
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return None
+    info = {"class": type(optimizer).__name__}
+    for key in ("learning_rate", "momentum"):
+        value = getattr(optimizer, key, None)
+        if value is None:
+            continue
+        try:
+            info[key] = float(np.asarray(value.numpy() if hasattr(value, "numpy") else value))
+        except (TypeError, ValueError):
+            pass
+    return info
+
+
+def describe_model(model) -> dict:
+    """What the judge may check of a model: its layers, input, compile settings and weights."""
+    keras = _keras()
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
+    inputs = getattr(model, "inputs", None) or []
+    loss = getattr(model, "loss", None)
+    metrics = []
+    compiled = (
+        bool(getattr(model, "compiled", False)) or getattr(model, "optimizer", None) is not None
+    )
+    for m in getattr(model, "_compile_metrics", None) and [model._compile_metrics] or []:
+        metrics.extend(str(x) for x in getattr(m, "_user_metrics", None) or [])
+    return {
+        "class": type(model).__name__,
+        "input_shape": [None if d is None else int(d) for d in inputs[0].shape] if inputs else None,
+        "layers": [_describe_layer(layer) for layer in model.layers],
+        "compiled": compiled,
+        "optimizer": _optimizer(model) if compiled else None,
+        "loss": loss if isinstance(loss, str) else (getattr(loss, "name", None) or str(loss)),
+        "metrics": metrics,
+        "weights": [np.asarray(w) for w in model.get_weights()],
+        "layer_weights": [[np.asarray(w) for w in layer.get_weights()] for layer in model.layers],
+    }
+
+
+def _history(history) -> dict:
+    out = {}
+    for key, values in dict(history or {}).items():
+        try:
+            out[str(key)] = [float(v) for v in values]
+        except (TypeError, ValueError):
+            out[str(key)] = None
+    return out
+
+
+# -- ex01 ----------------------------------------------------------------------------------------
+def regressor_probe(modules, timesteps, units=10, features=1, x=None):
+    """``build_regressor``: the model's description, and its outputs on ``x`` if given."""
+    model = modules.get("ex01_lifecycle").build_regressor(timesteps, units, features)
+    out = describe_model(model)
+    if x is not None:
+        out["outputs"] = np.asarray(model.predict_on_batch(np.asarray(x, dtype="float32")))
+    return out
+
+
+def lifecycle_probe(modules, series, optimizer=None, **kwargs):
+    """``run_lifecycle``: its result fields, the model's description and its optimizer.
+
+    ``optimizer`` is a spec ``{"class": "SGD", "learning_rate": 0.1, "momentum": 0.3}`` built here
+    into a Keras optimizer object, or a name passed as is.
+    """
+    keras = _keras()
+    if isinstance(optimizer, dict):
+        spec = dict(optimizer)
+        optimizer = getattr(keras.optimizers, spec.pop("class"))(**spec)
+    if optimizer is not None:
+        kwargs["optimizer"] = optimizer
+    result = modules.get("ex01_lifecycle").run_lifecycle(np.asarray(series), **kwargs)
+    model = getattr(result, "model", None)
+    return {
+        "type": type(result).__name__,
+        "fields": sorted(
+            k for k in ("model", "history", "loss", "predictions") if hasattr(result, k)
+        ),
+        "history": _history(getattr(result, "history", None)),
+        "loss": float(np.asarray(getattr(result, "loss", np.nan)).reshape(-1)[0]),
+        "predictions": np.asarray(getattr(result, "predictions", np.array([]))),
+        "model": describe_model(model) if model is not None else None,
+    }
+
+
+# -- ex04 ----------------------------------------------------------------------------------------
+def stateful_classifier_probe(modules, batch_size, chunk=1, units=8, features=1, **kwargs):
+    """``build_stateful_classifier``: description, and whether state carries between calls.
+
+    Feeds one random batch twice: a stateful model answers differently the second time.
+    """
+    model = modules.get("ex04_stateful").build_stateful_classifier(
+        batch_size, chunk, units, features, **kwargs
+    )
+    out = describe_model(model)
+    x = np.random.default_rng(0).random((batch_size, chunk, features)).astype("float32")
+    first = np.asarray(model.predict_on_batch(x))
+    second = np.asarray(model.predict_on_batch(x))
+    out["first"], out["second"] = first, second
+    out["stateful_layers"] = len(_stateful_layers(model))
+    return out
+
+
+def reset_states_probe(modules, spec, x):
+    """``reset_states`` on the judge's model ``spec`` after feeding it ``x``.
+
+    Returns the states before and after the reset, the count it returned, the output of a first
+    call, of a second call (state carried), and of a call after the reset.
+    """
+    model = _build(spec)
+    x = np.asarray(x, dtype="float32")
+    first = np.asarray(model(x))
+    second = np.asarray(model(x))
+    before = _states(model)
+    count = modules.get("ex04_stateful").reset_states(model)
+    after = _states(model)
+    third = np.asarray(model(x))
+    return {
+        "count": count if isinstance(count, (int, np.integer)) else repr(count),
+        "before": before,
+        "after": after,
+        "first": first,
+        "second": second,
+        "after_reset": third,
+    }
+
+
+def reset_callback_probe(modules, batches, spec, x, y, epochs=2):
+    """Where ``ResetStatesEvery(batches)`` resets, in ``fit``, ``evaluate`` and ``predict``.
+
+    Before every batch a callback sets every state to ones; after the target's callback another
+    records whether the states are zero. So each recorded index is a batch the target reset
+    before, and nothing else.
+    """
+    keras = _keras()
+    model = _build(spec)
+    model.compile(optimizer="sgd", loss="binary_crossentropy", steps_per_execution=1)
+    target_cls = modules.get("ex04_stateful").ResetStatesEvery
+    resets: dict[str, list] = {"fit": [], "evaluate": [], "predict": []}
+    phase = {"name": "fit", "epoch": 0}
+
+    class Dirty(keras.callbacks.Callback):
+        def _dirty(self, batch, logs=None):
+            _set_states(self.model, 1.0)
+
+        on_train_batch_begin = on_test_batch_begin = on_predict_batch_begin = _dirty
+
+        def on_epoch_begin(self, epoch, logs=None):
+            phase["epoch"] = epoch
+
+    class Watch(keras.callbacks.Callback):
+        def _watch(self, batch, logs=None):
+            if _states_are_zero(self.model):
+                key = phase["name"]
+                resets[key].append([phase["epoch"], int(batch)] if key == "fit" else int(batch))
+
+        on_train_batch_begin = on_test_batch_begin = on_predict_batch_begin = _watch
+
+    bs = spec["batch_shape"][0]
+    x = np.asarray(x, dtype="float32")
+    y = np.asarray(y, dtype="float32")
+
+    def callbacks():
+        return [Dirty(), target_cls(batches), Watch()]
+
+    model.fit(x, y, batch_size=bs, epochs=epochs, shuffle=False, verbose=0, callbacks=callbacks())
+    phase["name"] = "evaluate"
+    model.evaluate(x, y, batch_size=bs, verbose=0, callbacks=callbacks())
+    phase["name"] = "predict"
+    model.predict(x, batch_size=bs, verbose=0, callbacks=callbacks())
+    return {"resets": resets, "steps": len(x) // bs}
+
+
+def stateful_pass_probe(modules, batches, spec, xs, batch_size):
+    """Predict the judge's layout ``xs`` with the judge's stateful model and the target's callback.
+
+    Returns the per-row predictions and the model's layer weights, so the judge can compare the
+    outputs at each sequence's end with a stateless pass and with the NumPy LSTM.
+    """
+    model = _build(spec)
+    callback = modules.get("ex04_stateful").ResetStatesEvery(batches)
+    _set_states(model, 0.5)  # a dirty start: the callback must clear it before the first group
+    predictions = np.asarray(
+        model.predict(
+            np.asarray(xs, dtype="float32"), batch_size=batch_size, verbose=0, callbacks=[callback]
+        )
+    )
+    return {
+        "predictions": predictions,
+        "layer_weights": [[np.asarray(w) for w in layer.get_weights()] for layer in model.layers],
+    }
+
+
+# -- ex05 ----------------------------------------------------------------------------------------
+def train_probe(modules, trainer, X_train, y_train, X_val, y_val, **kwargs):
+    """Run ``ex05_training.<trainer>`` and record what the judge needs to check it.
+
+    Besides the result (history, model description and weights), it records every ``fit`` and
+    ``train_on_batch`` call the trainer makes: their settings (``shuffle``, ``batch_size``), and
+    for each batch whether the model's states were zero when it began — after the target's own
+    callbacks ran — which shows where the trainer reset.
+    """
+    keras = _keras()
+    record = {"fit_calls": [], "train_on_batch_zero": [], "train_on_batch_calls": 0}
+
+    class Watch(keras.callbacks.Callback):
+        def __init__(self, log):
+            super().__init__()
+            self.log = log
+
+        def on_train_batch_begin(self, batch, logs=None):
+            self.log.append([int(batch), bool(_states_are_zero(self.model))])
+
+    original_fit = keras.Model.fit
+    original_tob = keras.Model.train_on_batch
+
+    def fit(self, *args, **kw):
+        log: list = []
+        call = {
+            "shuffle": kw.get("shuffle", True),
+            "batch_size": kw.get("batch_size"),
+            "epochs": kw.get("epochs", 1),
+            "steps_per_execution": int(getattr(self, "steps_per_execution", 1) or 1),
+            "stateful": bool(_stateful_layers(self)),
+            "batches": log,
+        }
+        record["fit_calls"].append(call)
+        if call["stateful"]:
+            kw["callbacks"] = list(kw.get("callbacks") or []) + [Watch(log)]
+        return original_fit(self, *args, **kw)
+
+    def train_on_batch(self, *args, **kw):
+        record["train_on_batch_calls"] += 1
+        if len(record["train_on_batch_zero"]) < 100_000:
+            record["train_on_batch_zero"].append(bool(_states_are_zero(self)))
+        return original_tob(self, *args, **kw)
+
+    keras.Model.fit, keras.Model.train_on_batch = fit, train_on_batch
+    try:
+        result = getattr(modules.get("ex05_training"), trainer)(
+            X_train, y_train, X_val, y_val, **kwargs
+        )
+    finally:
+        keras.Model.fit, keras.Model.train_on_batch = original_fit, original_tob
+    for call in record["fit_calls"]:  # keep the first epoch's batches only: enough to judge
+        call["batches"] = call["batches"][:2000]
+    model = getattr(result, "model", None)
+    return {
+        "type": type(result).__name__,
+        "history": _history(getattr(result, "history", None)),
+        "model": describe_model(model) if model is not None else None,
+        **record,
+    }

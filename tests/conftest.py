@@ -1,0 +1,137 @@
+"""The suite's set-up: which target it grades, the workers that run it, hypothesis profiles.
+
+    pytest                         grades solutions/ (the reference: everything must pass)
+    pytest --target exercises      grades the stubs (every graded test fails: "not implemented")
+    pytest --target PATH           grades any directory holding the exercise modules
+    LSTM_LAB_TARGET=PATH pytest    the same, from the environment
+
+The target's code never runs in this process: ``target`` is a ``TargetProxy`` whose worker
+subprocess imports it (see lstm_lab/grading/__init__.py).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+from lstm_lab.grading.errors import GradingFailure  # noqa: E402
+from lstm_lab.grading.proxy import TargetProxy  # noqa: E402
+from lstm_lab.target import TargetError, resolve  # noqa: E402
+
+# Grading is derandomised: the same submission gets the same examples, so the same score.
+settings.register_profile(
+    "grading",
+    derandomize=True,
+    deadline=None,
+    max_examples=30,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+# Looking for bugs in the suite or the solutions: more and random examples.
+settings.register_profile(
+    "explore", deadline=None, max_examples=300, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "grading"))
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("lstm_lab")
+    group.addoption(
+        "--target",
+        default=None,
+        help="the directory graded: solutions (default), exercises, or a path "
+        "(also from the LSTM_LAB_TARGET environment variable)",
+    )
+
+
+@pytest.fixture(scope="session")
+def target_path(pytestconfig):
+    """The directory under test."""
+    name = pytestconfig.getoption("--target") or os.environ.get("LSTM_LAB_TARGET") or "solutions"
+    try:
+        return resolve(name)
+    except TargetError as exc:
+        pytest.exit(str(exc), returncode=4)
+
+
+@pytest.fixture(scope="session")
+def target(target_path):
+    """The target's functions, run in a worker process: ``target.call(module, function, ...)``."""
+    proxy = TargetProxy(target_path)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture(scope="session")
+def reference():
+    """The solutions, in a worker of their own: for the grader's differential checks only."""
+    try:
+        path = resolve("solutions")
+    except TargetError:
+        pytest.skip("solutions/ is not present: differential checks run on the grader only")
+    proxy = TargetProxy(path)
+    yield proxy
+    proxy.close()
+
+
+class Outcome:
+    """A value computed once for many tests, or the failure that prevented it.
+
+    Shared fixtures must not error when the target fails: each test that uses the outcome fails
+    with the target's own message instead (``.get()``).
+    """
+
+    def __init__(self, compute):
+        try:
+            self.value, self.error = compute(), None
+        except GradingFailure as error:
+            self.value, self.error = None, error
+
+    def get(self):
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+@pytest.fixture(scope="session")
+def shared(target):
+    """``shared(key, compute)``: compute once per session, remember the ``Outcome``."""
+    cache: dict = {}
+
+    def get(key, compute):
+        if key not in cache:
+            cache[key] = Outcome(compute)
+        return cache[key].get()
+
+    return get
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    # A failure of the target is reported by its message alone: a student needs what went wrong
+    # in their code, not the judge's stack.
+    report = yield
+    if report.failed and call.excinfo is not None and call.excinfo.errisinstance(GradingFailure):
+        notes = getattr(call.excinfo.value, "__notes__", None) or []
+        report.longrepr = "\n".join([str(call.excinfo.value), *notes])
+    return report
+
+
+TRAINERS = ("train_stateful", "train_stateless", "train_per_timestep")
+
+
+def pytest_collection_modifyitems(config, items):
+    # Tests that check one training run share it (the ``shared`` fixture, per process): keep them
+    # on one xdist worker with ``--dist loadgroup``, and spread different runs across workers.
+    for item in items:
+        trainer = next((t for t in TRAINERS if item.name.startswith(f"test_{t}")), None)
+        if trainer is None:
+            continue
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        key = "-".join(str(params.get(k, "")) for k in ("chunk", "batch_size", "seed"))
+        item.add_marker(pytest.mark.xdist_group(f"{trainer}{key}"))

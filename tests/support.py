@@ -1,0 +1,124 @@
+"""What the tests share: how a call is described to a student, and how expectations are checked.
+
+Messages follow one pattern: what was called, what came back, what was expected, and a hint.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstm_lab.grading.errors import GradingFailure, StudentError
+
+#: Tolerance between a Keras model and the NumPy oracle (float32 against float64).
+ORACLE_ATOL = 1e-5
+#: Tolerance for values a correct implementation computes exactly but possibly in float32.
+VALUE_ATOL = 1e-6
+
+
+def show(value) -> str:
+    """A short description of a value for a message."""
+    if isinstance(value, np.ndarray):
+        if value.size <= 8:
+            return f"array({np.array2string(value.reshape(-1), precision=4)}, shape={value.shape})"
+        return f"array(shape={value.shape}, dtype={value.dtype})"
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(show(v) for v in value[:4])
+        more = ", ..." if len(value) > 4 else ""
+        return f"({inner}{more})" if isinstance(value, tuple) else f"[{inner}{more}]"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def called(function: str, *args, **kwargs) -> str:
+    """``Called f(X.shape=(3, 20), window=10)``: how the test called the student's function."""
+    names = kwargs.pop("_names", None) or []
+    parts = []
+    for i, arg in enumerate(args):
+        name = names[i] if i < len(names) else None
+        if isinstance(arg, np.ndarray):
+            parts.append(f"{name or 'array'}.shape={arg.shape}")
+        else:
+            parts.append(f"{name}={show(arg)}" if name else show(arg))
+    for key, arg in kwargs.items():
+        if isinstance(arg, np.ndarray):
+            parts.append(f"{key}.shape={arg.shape}")
+        else:
+            parts.append(f"{key}={show(arg)}")
+    return f"Called {function}({', '.join(parts)})"
+
+
+def fail(call: str, got: str, expected: str, hint: str | None = None):
+    """Fail the test with a message for the student."""
+    message = f"{call}. {got}; expected {expected}."
+    if hint:
+        message += f" Hint: {hint}"
+    pytest.fail(message, pytrace=False)
+
+
+def as_array(value, call: str, what: str) -> np.ndarray:
+    """``value`` as an array, or a failure saying that ``what`` must be an array."""
+    if isinstance(value, np.ndarray):
+        return value
+    fail(call, f"{what} was {show(value)}", "a NumPy array", "return np.ndarray objects")
+
+
+def unpack(value, count: int, call: str, names: str) -> tuple:
+    """``value`` as a tuple of ``count`` items, or a failure naming what was expected."""
+    if not isinstance(value, (tuple, list)) or len(value) != count:
+        fail(call, f"returned {show(value)}", f"a tuple of {count}: {names}")
+    return tuple(value)
+
+
+def expect_shape(array, shape: tuple, call: str, what: str, hint: str | None = None) -> None:
+    if tuple(array.shape) != tuple(shape):
+        fail(call, f"{what} had shape {tuple(array.shape)}", f"shape {tuple(shape)}", hint)
+
+
+def expect_dtype_kind(array, kinds: str, call: str, what: str, expected: str) -> None:
+    if array.dtype.kind not in kinds:
+        fail(call, f"{what} had dtype {array.dtype}", expected)
+
+
+def expect_close(got, expected, call: str, what: str, hint: str | None = None,
+                 atol: float = VALUE_ATOL) -> None:
+    got = np.asarray(got, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if got.shape != expected.shape:
+        fail(call, f"{what} had shape {got.shape}", f"shape {expected.shape}", hint)
+    bad = ~np.isclose(got, expected, atol=atol, rtol=0)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        fail(
+            call,
+            f"{what}{list(index)} was {got[index]:.6g} ({int(bad.sum())} of {bad.size} values differ)",
+            f"{expected[index]:.6g}",
+            hint,
+        )
+
+
+def expect_value_error(target, module: str, function: str, *args, rule: str, hint: str = "",
+                       **kwargs) -> None:
+    """The call must raise ``ValueError`` (or a subclass) because of ``rule``."""
+    call = called(f"{function}", *args, **kwargs)
+    try:
+        result = target.call(module, function, *args, **kwargs)
+    except StudentError as error:
+        if error.is_a("ValueError"):
+            return
+        fail(call, f"it raised {error.type_name}: {error.message}",
+             f"a ValueError because {rule}",
+             hint or "check the argument first and raise ValueError with a message naming it")
+    except GradingFailure:
+        raise
+    fail(call, f"it returned {show(result)}", f"a ValueError because {rule}",
+         hint or "check the argument first and raise ValueError with a message naming it")
+
+
+def layer_weights(model: dict, cls: str, index: int = 0) -> list:
+    """The weights of the ``index``-th layer of class ``cls`` in a probe's model description."""
+    found = [w for layer, w in zip(model["layers"], model["layer_weights"]) if layer["class"] == cls]
+    if len(found) <= index:
+        pytest.fail(f"the model has no {cls} layer: its layers are "
+                    f"{[layer['class'] for layer in model['layers']]}", pytrace=False)
+    return found[index]
