@@ -125,6 +125,7 @@ def pytest_runtest_makereport(item, call):
 TRAINERS = ("train_stateful", "train_stateless", "train_per_timestep")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     # Tests that check one training run share it (the ``shared`` fixture, per process): keep them
     # on one xdist worker with ``--dist loadgroup``, and spread different runs across workers.

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import called, fail, layer_weights
 
 from lstm_lab import oracle
 from lstm_lab.data import echo_sequences, echo_split
-from support import called, fail, layer_weights
 
 MODULE = "ex05_training"
 exercise = pytest.mark.exercise
@@ -148,14 +148,14 @@ def test_train_stateful_feeds_in_order_and_resets_at_sequence_starts(
                  "fit shuffles by default, which scatters every sequence's chunks")
         if fit["batch_size"] not in (batch_size, None):
             fail(call, f"fit was called with batch_size={fit['batch_size']}", f"{batch_size}")
-        for batch, zero in fit["batches"]:
+        for batch, zero, carried in fit["batches"]:
             starts_group = batch % per_group == 0
             if starts_group and not zero:
                 fail(call, f"the state was not zero at the start of batch {batch}",
                      f"a reset before every {per_group}th batch (each group's first chunk)",
                      "use ResetStatesEvery(L // chunk) as a fit callback")
-            if zero and not starts_group:
-                fail(call, f"the state was zero at batch {batch}, inside a group",
+            if not starts_group and zero and not carried:
+                fail(call, f"the state was reset before batch {batch}, inside a group",
                      "the state carried from chunk to chunk within a group",
                      "reset only at group starts: resetting every batch throws the memory away")
 
@@ -226,14 +226,16 @@ def test_train_per_timestep_resets_after_every_sequence(target, shared):
     # first timestep.
     call = called("train_per_timestep", "<echo data 90/10>", seed=0)
     result = train(target, shared, "train_per_timestep", 0)
-    calls, zero = result["train_on_batch_calls"], result["train_on_batch_zero"]
+    calls, states = result["train_on_batch_calls"], result["train_on_batch_states"]
     epochs = len(result["history"].get("loss") or [])
     if calls != epochs * 90 * 20:
         fail(call, f"it made {calls} train_on_batch calls in {epochs} epochs",
              f"{epochs * 90 * 20}: one per timestep of each of the 90 training sequences")
-    for i, is_zero in enumerate(zero):
-        if (i % 20 == 0) != is_zero:
-            where = "at a sequence's first timestep" if i % 20 == 0 else "inside a sequence"
-            fail(call, f"the state was {'zero' if is_zero else 'not zero'} at call {i}, {where}",
+    for i, (zero, carried) in enumerate(states):
+        first = i % 20 == 0
+        if first and not zero or not first and zero and not carried:
+            where = "at a sequence's first timestep" if first else "inside a sequence"
+            what = "not zero" if first else "reset"
+            fail(call, f"the state was {what} at call {i}, {where}",
                  "zero at the first timestep of every sequence and carried in between",
                  "reset_states(model) after each sequence (and not after each timestep)")

@@ -55,8 +55,20 @@ def _states(model) -> list[list[np.ndarray]]:
     return [[np.array(v.numpy()) for v in _state_vars(layer)] for layer in _stateful_layers(model)]
 
 
+def _zero(states) -> bool:
+    return all(not np.any(s) for layer in states for s in layer)
+
+
+def _same(states, previous) -> bool:
+    if previous is None:
+        return False
+    return all(
+        np.array_equal(a, b) for layer, old in zip(states, previous) for a, b in zip(layer, old)
+    )
+
+
 def _states_are_zero(model) -> bool:
-    return all(not np.any(s) for states in _states(model) for s in states)
+    return _zero(_states(model))
 
 
 def _set_states(model, value: float) -> None:
@@ -286,18 +298,30 @@ def train_probe(modules, trainer, X_train, y_train, X_val, y_val, **kwargs):
     callbacks ran — which shows where the trainer reset.
     """
     keras = _keras()
-    record = {"fit_calls": [], "train_on_batch_zero": [], "train_on_batch_calls": 0}
+    record = {"fit_calls": [], "train_on_batch_calls": 0, "train_on_batch_states": []}
+    # Each batch is recorded as [index, zero, carried]: whether the state it began with (after the
+    # target's callbacks) was zero, and whether it was exactly the state the previous batch ended
+    # with. A reset shows as "zero and not carried"; a state that merely happens to be zero (all
+    # inputs 0 so far) is "zero and carried", and the judge does not count it as a reset.
 
     class Watch(keras.callbacks.Callback):
         def __init__(self, log):
             super().__init__()
-            self.log = log
+            self.log, self.last = log, None
 
         def on_train_batch_begin(self, batch, logs=None):
-            self.log.append([int(batch), bool(_states_are_zero(self.model))])
+            states = _states(self.model)
+            self.log.append([int(batch), _zero(states), _same(states, self.last)])
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.last = _states(self.model)
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.last = None
 
     original_fit = keras.Model.fit
     original_tob = keras.Model.train_on_batch
+    last_tob = {"states": None}
 
     def fit(self, *args, **kw):
         log: list = []
@@ -316,9 +340,16 @@ def train_probe(modules, trainer, X_train, y_train, X_val, y_val, **kwargs):
 
     def train_on_batch(self, *args, **kw):
         record["train_on_batch_calls"] += 1
-        if len(record["train_on_batch_zero"]) < 100_000:
-            record["train_on_batch_zero"].append(bool(_states_are_zero(self)))
-        return original_tob(self, *args, **kw)
+        stateful = bool(_stateful_layers(self))
+        if stateful and len(record["train_on_batch_states"]) < 100_000:
+            states = _states(self)
+            record["train_on_batch_states"].append(
+                [_zero(states), _same(states, last_tob["states"])]
+            )
+        result = original_tob(self, *args, **kw)
+        if stateful:
+            last_tob["states"] = _states(self)
+        return result
 
     keras.Model.fit, keras.Model.train_on_batch = fit, train_on_batch
     try:
