@@ -367,3 +367,19 @@ def train_probe(modules, trainer, X_train, y_train, X_val, y_val, **kwargs):
         "model": describe_model(model) if model is not None else None,
         **record,
     }
+
+
+# -- shared conventions --------------------------------------------------------------------------
+def call_checking_inputs(modules, module, function, *args, **kwargs):
+    """Call ``module.function(*args, **kwargs)`` and report which array arguments it modified.
+
+    Arguments travel to the worker as copies, so only here can a change to them be seen.
+    """
+    before = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in args]
+    result = getattr(modules.get(module), function)(*args, **kwargs)
+    modified = [
+        i
+        for i, (a, b) in enumerate(zip(args, before))
+        if b is not None and not np.array_equal(a, b, equal_nan=True)
+    ]
+    return {"modified": modified}
