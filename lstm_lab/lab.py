@@ -17,13 +17,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import inspect
+import logging
 import math
 import platform
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -46,8 +48,9 @@ class Approach:
 
     ``module``/``function`` name the target's function (``module`` is ``None`` for the lab's own
     pitfalls, whose ``function`` is then a name in ``lstm_lab.pitfalls``). ``kwargs`` are the
-    keyword arguments beyond the data, the seed and ``epochs``. ``window`` is set for the
-    stateless approaches, whose ceiling is ``stateless_ceiling(L, window)``.
+    keyword arguments beyond the data, the seed and ``epochs``; ``"L"`` stands for the sequence
+    length. ``window`` is set for the stateless approaches, whose ceiling is
+    ``stateless_ceiling(L, window)``.
     """
 
     id: str
@@ -58,21 +61,21 @@ class Approach:
     kwargs: dict[str, Any] = field(default_factory=dict)
     about: str = ""
     what_goes_wrong: str = ""
-    window: int | None = None
+    window: int | str | None = None
 
     @property
     def pitfall(self) -> bool:
         return self.group == "pitfall"
 
+    def arguments(self, length: int) -> dict[str, Any]:
+        """``kwargs`` with ``"L"`` replaced by the sequence length ``length``."""
+        return {k: (length if v == "L" else v) for k, v in self.kwargs.items()}
+
     def call(self, length: int) -> str:
         """The call as a student would write it, e.g. ``ex05_training.train_stateful(...)``."""
-        args = ", ".join(f"{k}={self._value(v, length)}" for k, v in self.kwargs.items())
+        args = ", ".join(f"{k}={v}" for k, v in self.arguments(length).items())
         where = self.module if self.module else "lstm_lab.pitfalls"
         return f"{where}.{self.function}({args})"
-
-    @staticmethod
-    def _value(value, length):
-        return length if value == "L" else value
 
 
 #: Every approach of the lesson, in teaching order. ``"L"`` stands for the sequence length.
@@ -106,7 +109,7 @@ APPROACHES: tuple[Approach, ...] = (
         {"window": "L"},
         about="The window is the whole sequence: every sample holds the bit, so the ceiling is "
         "1.0, at the price of having every sequence whole in memory at once.",
-        window=-1,
+        window="L",
     ),
     Approach(
         "per_timestep",
@@ -209,29 +212,35 @@ APPROACHES: tuple[Approach, ...] = (
 #: (measured on 2 shared cores against solutions/: the life cycle costs about 0.08 s an epoch,
 #: the explicit loop about 2 s, stateful fit with batch 1 about 1 s). ``min(default, cap)`` is
 #: passed; a cap below the default is reported.
-FULL_CAPS: dict[str, int] = {"lifecycle": 200, "per_timestep": 6, "stateful_b1": 12}
+FULL_CAPS: dict[str, int] = {"lifecycle": 200, "per_timestep": 5, "stateful_b1": 10}
 
 #: Epoch caps of ``--quick``: a fast look, every approach short.
 QUICK_CAPS: dict[str, int] = {
-    "lifecycle": 40,
-    "stateless_w10": 5,
-    "stateless_whole": 5,
+    "lifecycle": 20,
+    "stateless_w10": 3,
+    "stateless_whole": 3,
     "per_timestep": 1,
-    "stateful_b1": 2,
-    "stateful_b10": 15,
-    "stateful_b90": 15,
-    "tbptt_c2": 15,
-    "tbptt_c5": 15,
-    "tbptt_c10": 15,
+    "stateful_b1": 1,
+    "stateful_b10": 10,
+    "stateful_b90": 10,
+    "tbptt_c2": 10,
+    "tbptt_c5": 10,
+    "tbptt_c10": 10,
 }
 
 #: How long each pitfall trains, on purpose (long enough to show it goes nowhere).
 PITFALL_EPOCHS = {
-    False: {"pitfall_batch_axis": 15, "pitfall_reset_every_batch": 15,
-            "pitfall_overwritten_labels": 4},
-    True: {"pitfall_batch_axis": 3, "pitfall_reset_every_batch": 3,
-           "pitfall_overwritten_labels": 1},
-}  # fmt: skip
+    False: {
+        "pitfall_batch_axis": 10,
+        "pitfall_reset_every_batch": 10,
+        "pitfall_overwritten_labels": 3,
+    },
+    True: {
+        "pitfall_batch_axis": 2,
+        "pitfall_reset_every_batch": 2,
+        "pitfall_overwritten_labels": 1,
+    },
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,7 +257,7 @@ def converged_epoch(history: dict, accuracy: float, loss: float) -> int | None:
     """The first epoch (1-based) whose validation meets the threshold, or ``None``."""
     accs = history.get("val_accuracy") or []
     losses = history.get("val_loss") or []
-    for epoch, (acc, val_loss) in enumerate(zip(accs, losses), start=1):
+    for epoch, (acc, val_loss) in enumerate(zip(accs, losses, strict=False), start=1):
         if finite(acc) is not None and finite(val_loss) is not None:
             if acc >= accuracy and val_loss <= loss:
                 return epoch
@@ -319,6 +328,7 @@ def new_row(approach: Approach, length: int) -> dict[str, Any]:
         "epochs": None,
         "default_epochs": None,
         "epoch_cap": None,
+        "stopped_at_cap": False,
         "final": {"loss": None, "accuracy": None, "val_loss": None, "val_accuracy": None},
         "converged": {"epoch": None, "seconds": None, "estimated": False},
         "ceiling": None,
@@ -398,7 +408,7 @@ class Lab:
     target: Path
     seed: int = 0
     quick: bool = False
-    progress: Callable[[str], None] = print
+    progress: Callable[[str], None] = lambda line: None
     data: tuple = ()
     threshold: dict[str, float] = field(default_factory=dict)
 
@@ -426,7 +436,7 @@ class Lab:
 
         length = self.data[0].shape[1]
         row = new_row(approach, length)
-        keras.backend.clear_session()
+        keras.backend.clear_session(free_memory=False)  # a full gc costs 0.25 s a row
         set_seed(self.seed)
         try:
             if approach.group == "lifecycle":
@@ -435,14 +445,25 @@ class Lab:
                 self._pitfall(approach, row)
             else:
                 self._trainer(approach, row)
-        except Exception as error:  # noqa: BLE001 - any failure of the target is reported
+        except Exception as error:  # any failure of the target lands in its row
             row["status"] = NOT_IMPLEMENTED if _not_implemented(error) else ERROR
             row["message"] = describe_exception(error)
             if row["status"] == ERROR:
                 row["traceback"] = traceback.format_exc(limit=-6)
         if approach.window is not None:
             self._ceiling(approach, row, length)
+        self._note_cap(row)
         return row
+
+    def _note_cap(self, row: dict) -> None:
+        """Mark a row that ran into its epoch cap, and say why there was one."""
+        cap, epochs = row["epoch_cap"], row["epochs"]
+        row["stopped_at_cap"] = bool(row["status"] == OK and cap and epochs and epochs >= cap)
+        if row["stopped_at_cap"]:
+            why = "--quick" if self.quick else "to keep the whole run within its time budget"
+            default = row["default_epochs"]
+            default = f"; the target's default is {default}" if default else ""
+            row["notes"].append(f"stopped at the cap of {cap} epochs ({why}{default})")
 
     def _epochs(self, approach: Approach, fn, row) -> dict[str, int]:
         """The ``epochs`` keyword to pass: the cap when it is below the target's default."""
@@ -455,11 +476,6 @@ class Lab:
             return {}
         if default is None or cap < default:
             row["epoch_cap"] = cap
-            if default is not None:
-                row["notes"].append(
-                    f"epochs capped at {cap} (the target's default is {default}) to keep "
-                    f"the {'quick ' if self.quick else ''}run short"
-                )
             return {"epochs": cap}
         return {}
 
@@ -474,7 +490,7 @@ class Lab:
         fn = self.function(approach.module, approach.function)
         X_train, X_val, y_train, y_val = self.data
         length = X_train.shape[1]
-        kwargs = {k: (length if v == "L" else v) for k, v in approach.kwargs.items()}
+        kwargs = approach.arguments(length)
         kwargs.update(self._epochs(approach, fn, row))
         result, seconds, stamps = self._timed(
             fn, X_train, y_train, X_val, y_val, seed=self.seed, **kwargs
@@ -525,24 +541,30 @@ class Lab:
         fn = getattr(pitfalls, approach.function)
         X_train, X_val, y_train, y_val = self.data
         length = X_train.shape[1]
-        kwargs = {k: (length if v == "L" else v) for k, v in approach.kwargs.items()}
+        kwargs = approach.arguments(length)
         epochs = PITFALL_EPOCHS[self.quick][approach.id]
         pieces = pitfalls.Pieces.from_target(self.target)
         result, seconds, stamps = self._timed(
-            fn, X_train, y_train, X_val, y_val, epochs=epochs, seed=self.seed, pieces=pieces,
+            fn,
+            X_train,
+            y_train,
+            X_val,
+            y_val,
+            epochs=epochs,
+            seed=self.seed,
+            pieces=pieces,
             **kwargs,
-        )  # fmt: skip
+        )
         fill_training_row(row, result.history, seconds, stamps, self.threshold)
-        row["notes"].append(f"runs {epochs} epochs on purpose")
         row["notes"].extend(result.notes)
         row["pitfall_facts"] = dict(result.facts)
 
     def _ceiling(self, approach: Approach, row: dict, length: int) -> None:
-        window = length if approach.window == -1 else approach.window
+        window = length if approach.window == "L" else approach.window
         reference = reference_ceiling(length, window)
         try:
             ceiling = finite(self.function("ex02_windows", "stateless_ceiling")(length, window))
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # the reference formula stands in
             why = "not implemented yet" if _not_implemented(error) else describe_exception(error)
             row["ceiling"] = reference
             row["notes"].append(
@@ -562,20 +584,27 @@ class Lab:
     def run(self, approaches=APPROACHES) -> dict[str, Any]:
         """Run ``approaches`` in order, reporting progress; return the results dict."""
         started = time.perf_counter()
-        self.progress(f"lstm-lab run: target {self.target}, seed {self.seed}"
-                      f"{', quick' if self.quick else ''}")  # fmt: skip
+        self.progress(
+            f"lstm-lab run: target {self.target}, seed {self.seed}{', quick' if self.quick else ''}"
+        )
         self.progress("loading TensorFlow and warming up ...")
-        setup = self.setup()
-        self.progress(f"ready in {setup:.1f} s")
-        rows = []
-        total = len(approaches)
-        for i, approach in enumerate(approaches, start=1):
-            tag = f"[{i:>2}/{total}] {approach.title}"
-            epochs = self._planned_epochs(approach)
-            self.progress(f"{tag}: started{epochs}")
-            row = self.run_approach(approach)
-            self.progress(f"{tag}: {progress_summary(row)}")
-            rows.append(row)
+        # Many small models in one process make TensorFlow warn about retracing: expected here.
+        tf_logger = logging.getLogger("tensorflow")
+        level = tf_logger.level
+        tf_logger.setLevel(logging.ERROR)
+        try:
+            setup = self.setup()
+            self.progress(f"ready in {setup:.1f} s")
+            rows = []
+            total = len(approaches)
+            for i, approach in enumerate(approaches, start=1):
+                tag = f"[{i:>2}/{total}] {approach.title}"
+                self.progress(f"{tag}: started{self._planned_epochs(approach)}")
+                row = self.run_approach(approach)
+                self.progress(f"{tag}: {progress_summary(row)}")
+                rows.append(row)
+        finally:
+            tf_logger.setLevel(level)
         return {
             "lstm_lab": __version__,
             "versions": self.versions(),
@@ -591,9 +620,10 @@ class Lab:
 
     def _planned_epochs(self, approach: Approach) -> str:
         if approach.pitfall:
-            return f" ({PITFALL_EPOCHS[self.quick][approach.id]} epochs on purpose)"
+            epochs = PITFALL_EPOCHS[self.quick][approach.id]
+            return f" ({epochs} epoch{'s' * (epochs != 1)} on purpose)"
         cap = self.cap(approach)
-        return f" (at most {cap} epochs)" if cap is not None else ""
+        return f" (at most {cap} epoch{'s' * (cap != 1)})" if cap is not None else ""
 
     def setup(self) -> float:
         """Import Keras, make the data, and pay the first model's one-off cost up front."""
@@ -629,8 +659,12 @@ class Lab:
         import keras
         import tensorflow as tf
 
-        return {"python": platform.python_version(), "keras": keras.__version__,
-                "tensorflow": tf.__version__, "numpy": np.__version__}  # fmt: skip
+        return {
+            "python": platform.python_version(),
+            "keras": keras.__version__,
+            "tensorflow": tf.__version__,
+            "numpy": np.__version__,
+        }
 
 
 def progress_summary(row: dict) -> str:
@@ -644,16 +678,18 @@ def progress_summary(row: dict) -> str:
     final = row["final"]
     if row["group"] == "lifecycle":
         life = row["lifecycle"]
-        numbers = f"loss {fmt_number(life['loss'])}, max error {fmt_number(life['max_error'])}"
-    else:
         numbers = (
-            f"val acc {fmt_number(final['val_accuracy'])}, "
-            f"val loss {fmt_number(final['val_loss'])}"
+            f"loss {fmt_number(life['loss'], 'loss')}, "
+            f"max error {fmt_number(life['max_error'], 'loss')}"
         )
+    else:
+        accuracy = fmt_number(final["val_accuracy"])
+        numbers = f"val acc {accuracy}, val loss {fmt_number(final['val_loss'], 'loss')}"
         if row["ceiling"] is not None:
             numbers += f" (ceiling {fmt_number(row['ceiling'])})"
     return (
-        f"done in {row['seconds']:.1f} s, {row['epochs']} epochs: {numbers}; "
+        f"done in {row['seconds']:.1f} s, {row['epochs']} epoch{'s' * (row['epochs'] != 1)}: "
+        f"{numbers}; "
         f"converged: {fmt_converged(row)}"
     )
 
@@ -663,10 +699,13 @@ def run_lab(
     *,
     seed: int = 0,
     quick: bool = False,
-    progress: Callable[[str], None] = print,
+    progress: Callable[[str], None] | None = None,
     only: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run the lab against ``target`` and return the results (see ``Lab.run``).
+
+    ``progress`` receives one line of text as each approach starts and ends (``lstm-lab run``
+    prints them); by default the run is silent.
 
     ``only`` restricts the run to the approaches with these ids (for tests and quick looks).
     """
@@ -678,7 +717,9 @@ def run_lab(
         if unknown:
             raise ValueError(f"only must name approaches of the lab, got unknown {unknown}")
         approaches = tuple(a for a in APPROACHES if a.id in only)
-    lab = Lab(target=resolve(target), seed=seed, quick=quick, progress=progress)
+    lab = Lab(target=resolve(target), seed=seed, quick=quick)
+    if progress is not None:
+        lab.progress = progress
     return lab.run(approaches)
 
 

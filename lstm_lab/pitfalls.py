@@ -16,9 +16,10 @@ This module imports Keras.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import keras
 import numpy as np
@@ -88,12 +89,14 @@ class Pieces:
         pieces = cls()
         if target is None:
             return pieces
-        from .target import load_module
+        from .target import MODULES, load_module
 
         try:
             module = load_module(target, "ex04_stateful")
-        except ModuleNotFoundError:
-            return pieces
+        except ModuleNotFoundError as error:
+            if (error.name or "").rsplit(".", 1)[-1] not in MODULES:
+                raise  # the target imports something that is not installed: its error
+            return pieces  # no ex04_stateful.py (or a sibling it imports): the lab's pieces
         pieces.target_build = getattr(module, "build_stateful_classifier", None)
         pieces.target_reset = getattr(module, "reset_states", None)
         return pieces
@@ -127,11 +130,11 @@ class Pieces:
     def notes(self) -> list[str]:
         """Which pieces were whose, in words."""
         out = []
-        for name, whose in self.used.items():
-            if whose == "target":
-                out.append(f"uses the target's {name}")
-            else:
-                out.append(f"uses the lab's own {name} (the target's is not implemented yet)")
+        for whose, words in (("target", "the target's"), ("lab", "the lab's own")):
+            names = [name for name, by in self.used.items() if by == whose]
+            if names:
+                missing = " (not implemented yet in the target)" if whose == "lab" else ""
+                out.append(f"uses {words} {' and '.join(names)}{missing}")
         return out
 
 
@@ -232,9 +235,16 @@ def train_timesteps_across_batch(
     set_seed(seed)
     model = pieces.build(batch_size, 1, units, features)
     history = _fit(
-        model, Xs, ys, batch_size=batch_size, reset_every=1, reset=pieces.resetter(model),
-        X_val=X_val, y_val=y_val, epochs=epochs,
-    )  # fmt: skip
+        model,
+        Xs,
+        ys,
+        batch_size=batch_size,
+        reset_every=1,
+        reset=pieces.resetter(model),
+        X_val=X_val,
+        y_val=y_val,
+        epochs=epochs,
+    )
     facts = {"rows_per_batch": int(batch_size), "rows_that_see_the_bit": 1}
     notes = [
         f"each batch holds one sequence's {length} timesteps as {length} separate states",
@@ -266,9 +276,16 @@ def train_resetting_every_batch(
     set_seed(seed)
     model = pieces.build(batch_size, 1, units, features)
     history = _fit(
-        model, Xs, ys.reshape(-1), batch_size=batch_size, reset_every=1,  # BUG: should be L
-        reset=pieces.resetter(model), X_val=X_val, y_val=y_val, epochs=epochs,
-    )  # fmt: skip
+        model,
+        Xs,
+        ys.reshape(-1),
+        batch_size=batch_size,
+        reset_every=1,  # BUG: should be L
+        reset=pieces.resetter(model),
+        X_val=X_val,
+        y_val=y_val,
+        epochs=epochs,
+    )
     facts = {"resets_per_epoch": int(groups * length), "resets_needed_per_epoch": int(groups)}
     notes = [
         f"{groups * length} resets an epoch where {groups} (one per group of {batch_size} "
@@ -310,9 +327,16 @@ def train_with_overwritten_labels(
     set_seed(seed)
     model = pieces.build(1, 1, units, features)
     history = _fit(
-        model, Xs, ys, batch_size=1, reset_every=length, reset=pieces.resetter(model),
-        X_val=X_val, y_val=y_val, epochs=epochs,
-    )  # fmt: skip
+        model,
+        Xs,
+        ys,
+        batch_size=1,
+        reset_every=length,
+        reset=pieces.resetter(model),
+        X_val=X_val,
+        y_val=y_val,
+        epochs=epochs,
+    )
     zero_share = float(np.mean(ys == 0))
     wrong_share = float(np.mean(ys != right))
     facts = {
