@@ -91,7 +91,8 @@ def expect_close(got, expected, call: str, what: str, hint: str | None = None,
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         fail(
             call,
-            f"{what}{list(index)} was {got[index]:.6g} ({int(bad.sum())} of {bad.size} values differ)",
+            f"{what}{list(index)} was {got[index]:.6g} "
+            f"({int(bad.sum())} of {bad.size} values differ)",
             f"{expected[index]:.6g}",
             hint,
         )
@@ -115,9 +116,16 @@ def expect_value_error(target, module: str, function: str, *args, rule: str, hin
          hint or "check the argument first and raise ValueError with a message naming it")
 
 
+def model_layers(model: dict) -> list[dict]:
+    """The layers of a probe's model description, without the ``InputLayer`` that a functional
+    model (``keras.Model(inputs, outputs)``) lists and a ``Sequential`` does not."""
+    return [layer for layer in model["layers"] if layer["class"] != "InputLayer"]
+
+
 def layer_weights(model: dict, cls: str, index: int = 0) -> list:
     """The weights of the ``index``-th layer of class ``cls`` in a probe's model description."""
-    found = [w for layer, w in zip(model["layers"], model["layer_weights"]) if layer["class"] == cls]
+    layers = zip(model["layers"], model["layer_weights"])
+    found = [weights for layer, weights in layers if layer["class"] == cls]
     if len(found) <= index:
         pytest.fail(f"the model has no {cls} layer: its layers are "
                     f"{[layer['class'] for layer in model['layers']]}", pytrace=False)

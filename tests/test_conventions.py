@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import called, fail
 
 from lstm_lab.data import echo_sequences, echo_split, ramp
-from support import called, fail
 
 exercise = pytest.mark.exercise
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import strategies
 from hypothesis import given
 from hypothesis import strategies as st
-
-from lstm_lab import oracle
-from lstm_lab.data import ramp
 from support import (
     ORACLE_ATOL,
     as_array,
@@ -19,10 +17,12 @@ from support import (
     expect_value_error,
     fail,
     layer_weights,
+    model_layers,
     unpack,
 )
 
-import strategies
+from lstm_lab import oracle
+from lstm_lab.data import ramp
 
 MODULE = "ex01_lifecycle"
 exercise = pytest.mark.exercise
@@ -94,14 +94,14 @@ def test_build_regressor_has_input_lstm_dense(regressor):
     probe, _ = regressor
     model = probe()
     call = called("build_regressor", 3, units=5, features=2, _names=["timesteps"])
-    classes = [layer["class"] for layer in model["layers"]]
+    classes = [layer["class"] for layer in model_layers(model)]
     if classes != ["LSTM", "Dense"]:
         fail(call, f"the model's layers were {classes}", "['LSTM', 'Dense']",
              "keras.Sequential([keras.Input(shape=(timesteps, features)), LSTM(units), Dense(1)])")
     if model["input_shape"] != [None, 3, 2]:
         fail(call, f"the input shape was {model['input_shape']}", "[None, 3, 2]",
              "Keras 3 has no input_shape= argument on layers: start with keras.Input(shape=...)")
-    lstm, dense = (layer["config"] for layer in model["layers"])
+    lstm, dense = (layer["config"] for layer in model_layers(model))
     if lstm.get("units") != 5 or dense.get("units") != 1:
         fail(call, f"LSTM had {lstm.get('units')} units and Dense {dense.get('units')}",
              "LSTM(5) and Dense(1)")

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import strategies
 from hypothesis import given
 from hypothesis import strategies as st
-
-import strategies
-from lstm_lab.data import echo_sequences
 from support import (
     as_array,
     called,
@@ -18,6 +16,8 @@ from support import (
     fail,
     unpack,
 )
+
+from lstm_lab.data import echo_sequences
 
 MODULE = "ex02_windows"
 exercise = pytest.mark.exercise
@@ -56,7 +56,7 @@ def test_sliding_windows_counts_every_start(target, data, fraction):
 @exercise(MODULE, points=3)
 @given(data=strategies.sequences(), fraction=st.floats(0, 1))
 def test_sliding_windows_orders_by_sequence_then_start(target, data, fraction):
-    # Window j is sequence j // S from start j % S, with S = L - w + 1; its label is that sequence's.
+    # Window j is sequence j // S from start j % S (S = L - w + 1), labelled as its sequence.
     X, y = data
     X3 = as3d(X)
     n, length, _ = X3.shape

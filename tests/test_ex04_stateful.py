@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import ORACLE_ATOL, called, expect_close, fail, layer_weights, model_layers
 
 from lstm_lab import oracle
-from support import ORACLE_ATOL, called, expect_close, fail, layer_weights
 
 MODULE = "ex04_stateful"
 exercise = pytest.mark.exercise
@@ -39,10 +39,10 @@ def test_build_stateful_classifier_layers_and_batch_shape(classifier):
         fail(call, f"the input's batch shape was {model['input_shape']}", "[10, 5, 2]",
              "a stateful layer needs a fixed batch: keras.Input(batch_shape=(batch_size, chunk, "
              "features)); Keras 3 has no batch_input_shape=")
-    classes = [layer["class"] for layer in model["layers"]]
+    classes = [layer["class"] for layer in model_layers(model)]
     if classes != ["LSTM", "Dense"]:
         fail(call, f"the layers were {classes}", "['LSTM', 'Dense']")
-    lstm, dense = (layer["config"] for layer in model["layers"])
+    lstm, dense = (layer["config"] for layer in model_layers(model))
     if not lstm.get("stateful") or lstm.get("units") != 6:
         fail(call, f"the LSTM had units={lstm.get('units')}, stateful={lstm.get('stateful')}",
              "LSTM(6, stateful=True)")
@@ -95,21 +95,27 @@ def test_build_stateful_classifier_carries_state_between_batches(classifier):
           ["LSTM", {"units": 3, "stateful": True}], ["Dense", {"units": 1}]], 2),
         ([["LSTM", {"units": 4, "return_sequences": True}],
           ["LSTM", {"units": 3, "stateful": True}], ["Dense", {"units": 1}]], 1),
+        ([["Sequential", {"layers": [["LSTM", {"units": 4, "stateful": True,
+                                                "return_sequences": True}]]}],
+          ["LSTM", {"units": 3, "stateful": True}], ["Dense", {"units": 1}]], 2),
     ],
-    ids=["one-stateful", "two-stateful", "stateless-then-stateful"],
+    ids=["one-stateful", "two-stateful", "stateless-then-stateful", "nested-model"],
 )
 def test_reset_states_zeroes_every_stateful_layer(target, layers, stateful):
     # Call twice (state carries), reset, call again: the same output as the first call.
     x = np.random.default_rng(2).random((2, 4, 1))
     probe = target.scenario("reset_states_probe", spec(2, 4, 1, layers), x)
-    call = called("reset_states", f"<model with {stateful} stateful LSTM layer(s)>")
+    nested = any(name == "Sequential" for name, _ in layers)
+    where = ", one inside a nested Sequential" if nested else ""
+    call = called("reset_states", f"<model with {stateful} stateful LSTM layer(s){where}>")
+    walk = "; a model used as a layer has layers of its own: walk them too" if nested else ""
     if probe["count"] != stateful:
         fail(call, f"it returned {probe['count']!r}", f"{stateful}, the number of layers reset",
-             "count the layers whose .stateful is true; Keras 3 has no model.reset_states()")
+             "count the layers whose .stateful is true; Keras 3 has no model.reset_states()" + walk)
     for i, states in enumerate(probe["after"]):
         if any(np.any(s) for s in states):
             fail(call, f"stateful layer {i} still held a non-zero state", "all states zero",
-                 "call layer.reset_state() on every stateful layer")
+                 "call layer.reset_state() on every stateful layer" + walk)
     expect_close(probe["after_reset"], probe["first"], call, "the output after the reset",
                  "after a reset the model must answer as it did from a fresh start",
                  atol=ORACLE_ATOL)

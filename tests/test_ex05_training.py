@@ -42,7 +42,7 @@ def data(seed):
 def train(target, shared, trainer, seed, **kwargs):
     key = (trainer, seed, tuple(sorted(kwargs.items())))
     return shared(key, lambda: target.scenario(
-        "train_probe", trainer, *data(seed), seed=seed, timeout=900, **kwargs))
+        "train_inputs_probe", trainer, *data(seed), seed=seed, timeout=900, **kwargs))
 
 
 def final_predictions(result, X):
@@ -143,6 +143,19 @@ def test_train_stateful_feeds_in_order_and_resets_at_sequence_starts(
              f"[{batch_size}, {chunk}, 1]", "build_stateful_classifier(batch_size, chunk, ...)")
     per_group = 20 // chunk
     for fit in fits:
+        # Keras runs batch callbacks once per execution of steps_per_execution batches: a group
+        # start that no callback sees cannot be reset.
+        first_epoch = [entry[0] for entry in fit["batches"]]
+        ends = [i for i in range(1, len(first_epoch)) if first_epoch[i] <= first_epoch[i - 1]]
+        first_epoch = first_epoch[: ends[0] if ends else len(first_epoch)]
+        unseen = sorted(set(range(0, max(first_epoch, default=-1) + 1, per_group))
+                        - set(first_epoch))
+        if unseen:
+            fail(call, f"callbacks never ran before batch {unseen[0]}, the start of a group "
+                 f"(they ran before batches {first_epoch[:4]}...; steps_per_execution="
+                 f"{fit['steps_per_execution']})", "a chance to reset before every group's start",
+                 "Keras calls batch callbacks once per execution: keep steps_per_execution a "
+                 "divisor of L // chunk")
         if fit["shuffle"] is not False:
             fail(call, f"fit was called with shuffle={fit['shuffle']!r}", "shuffle=False",
                  "fit shuffles by default, which scatters every sequence's chunks")
@@ -184,6 +197,7 @@ def ceiling_windows(seed):
 def test_train_stateless_on_windows_cannot_beat_the_ceiling(target, shared, seed):
     # 6/11 is the best any stateless model can do on windows of 10; a trainer that scores more
     # on fresh windows has seen more than its window (whole sequences, or the validation side).
+    # A model declared for windows also accepts whole sequences: fit must be given windows.
     call = called("train_stateless", "<echo data 90/10>", window=10, seed=seed)
     result = train(target, shared, "train_stateless", seed, window=10)
     Xw, yw = ceiling_windows(seed)
@@ -196,6 +210,12 @@ def test_train_stateless_on_windows_cannot_beat_the_ceiling(target, shared, seed
     if result["model"]["input_shape"][1:] != [10, 1]:
         fail(call, f"the model's input shape was {result['model']['input_shape']}",
              "(None, 10, 1): windows of 10 timesteps")
+    for inputs in result["fit_inputs"]:
+        if inputs["x"] is not None and inputs["x"][1:] != [10, 1]:
+            fail(call, f"fit was given inputs of shape {tuple(inputs['x'])}",
+                 f"windows: ({90 * 11}, 10, 1)",
+                 "window the training sequences too: a model declared for windows of 10 still "
+                 "accepts whole sequences, and learns from them what no window can show")
 
 
 @pytest.mark.slow
@@ -205,6 +225,10 @@ def test_train_stateless_validates_per_window(target, shared):
     result = train(target, shared, "train_stateless", 0, window=10)
     _, _, X_val, y_val = data(0)
     Xw = np.stack([X_val[:, s : s + 10] for s in range(11)], axis=1).reshape(-1, 10, 1)
+    for inputs in result["fit_inputs"]:
+        if inputs["validation_x"] is not None and inputs["validation_x"][1:] != [10, 1]:
+            fail(call, f"fit validated on inputs of shape {tuple(inputs['validation_x'])}",
+                 f"the validation windows: {Xw.shape}", "window the validation sequences")
     check_history(result, call, 0, per_window=(final_predictions(result, Xw), np.repeat(y_val, 11)))
 
 

@@ -4,7 +4,7 @@ Each scenario takes the target's ``Modules`` first, calls the target's code, and
 data (arrays, numbers, strings, lists, dicts) that the judge checks itself. A scenario never
 decides anything: it records. Models the judge needs built independently of the target come as a
 small spec, ``{"batch_shape": [b, t, f], "layers": [["LSTM", {...}], ["Dense", {...}]]}``, so no
-reference model lives here.
+reference model lives here; ``["Sequential", {"layers": [...]}]`` nests a model as a layer.
 """
 
 from __future__ import annotations
@@ -22,15 +22,25 @@ def _keras():
     return keras
 
 
+def _spec_layers(specs: list) -> list:
+    """The layers of a probe spec; ``["Sequential", {"layers": [...]}]`` is a nested model."""
+    keras = _keras()
+    layers = []
+    for name, config in specs:
+        if name == "Sequential":
+            layers.append(keras.Sequential(_spec_layers(config["layers"])))
+        elif name in SPEC_LAYERS:
+            layers.append(getattr(keras.layers, name)(**config))
+        else:
+            raise ValueError(f"probe specs may only use {SPEC_LAYERS} and Sequential, got {name!r}")
+    return layers
+
+
 def _build(spec: dict):
     """A ``Sequential`` from a probe spec (the judge's own model, not the target's)."""
     keras = _keras()
-    layers = [keras.Input(batch_shape=tuple(spec["batch_shape"]))]
-    for name, config in spec["layers"]:
-        if name not in SPEC_LAYERS:
-            raise ValueError(f"probe specs may only use {SPEC_LAYERS}, got {name!r}")
-        layers.append(getattr(keras.layers, name)(**config))
-    model = keras.Sequential(layers)
+    inputs = keras.Input(batch_shape=tuple(spec["batch_shape"]))
+    model = keras.Sequential([inputs, *_spec_layers(spec["layers"])])
     if "weights" in spec:
         model.set_weights([np.asarray(w, dtype=np.float32) for w in spec["weights"]])
     return model
@@ -369,6 +379,45 @@ def train_probe(modules, trainer, X_train, y_train, X_val, y_val, **kwargs):
     }
 
 
+def _shape(value) -> list[int] | None:
+    shape = getattr(value, "shape", None)
+    try:
+        return None if shape is None else [int(d) for d in shape]
+    except (TypeError, ValueError):
+        return None
+
+
+def train_inputs_probe(modules, trainer, X_train, y_train, X_val, y_val, **kwargs):
+    """``train_probe``, plus what every ``fit`` call was given to train and validate on.
+
+    Adds ``fit_inputs``, one ``{"x": shape, "validation_x": shape}`` per ``fit`` call, in the order
+    of ``fit_calls`` (a shape is ``None`` when the input is not an array: a dataset, a generator).
+    """
+    keras = _keras()
+    inputs: list[dict] = []
+    original_fit = keras.Model.fit
+
+    def fit(self, x=None, y=None, *args, **kw):
+        validation = kw.get("validation_data")
+        inputs.append(
+            {
+                "x": _shape(x),
+                "validation_x": _shape(validation[0])
+                if isinstance(validation, (tuple, list)) and validation
+                else None,
+            }
+        )
+        return original_fit(self, x, y, *args, **kw)
+
+    keras.Model.fit = fit
+    try:
+        out = train_probe(modules, trainer, X_train, y_train, X_val, y_val, **kwargs)
+    finally:
+        keras.Model.fit = original_fit
+    out["fit_inputs"] = inputs
+    return out
+
+
 # -- shared conventions --------------------------------------------------------------------------
 def call_checking_inputs(modules, module, function, *args, **kwargs):
     """Call ``module.function(*args, **kwargs)`` and report which array arguments it modified.
@@ -376,7 +425,7 @@ def call_checking_inputs(modules, module, function, *args, **kwargs):
     Arguments travel to the worker as copies, so only here can a change to them be seen.
     """
     before = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in args]
-    result = getattr(modules.get(module), function)(*args, **kwargs)
+    getattr(modules.get(module), function)(*args, **kwargs)
     modified = [
         i
         for i, (a, b) in enumerate(zip(args, before))
