@@ -36,6 +36,7 @@ def test_function_leaves_its_input_alone(target, module, function, args):
 
 
 @pytest.mark.slow
+@pytest.mark.needs_stateful("backprop")
 @exercise("ex05_training", points=1)
 def test_train_stateful_same_seed_same_history(target):
     # Randomness comes only from the seed: two runs with seed 3 give the same history.

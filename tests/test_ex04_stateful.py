@@ -68,6 +68,7 @@ def test_build_stateful_classifier_is_compiled_for_binary_classification(classif
         fail(call, f"the metrics were {model['metrics']}", "['accuracy']")
 
 
+@pytest.mark.needs_stateful("carry")
 @exercise(MODULE, points=1)
 def test_build_stateful_classifier_carries_state_between_batches(classifier):
     probe, args = classifier
@@ -131,6 +132,7 @@ def expected_resets(steps, every, epochs=2):
     }
 
 
+@pytest.mark.needs_stateful("backprop")
 @exercise(MODULE, points=3)
 @pytest.mark.parametrize("every, steps", [(3, 9), (1, 4), (4, 4), (2, 7)],
                          ids=["every-3", "every-1", "once", "uneven"])
@@ -158,6 +160,7 @@ def test_reset_callback_resets_before_each_group(target, every, steps):
                  f"before {expected[phase]}", hint)
 
 
+@pytest.mark.needs_stateful("carry")
 @exercise(MODULE, points=3)
 @pytest.mark.parametrize("batch_size, chunk", [(1, 1), (2, 3), (3, 2), (2, 6)])
 def test_reset_callback_gives_the_stateless_output_at_each_sequence_end(target, batch_size, chunk):

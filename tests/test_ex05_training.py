@@ -16,6 +16,8 @@ from lstm_lab.data import echo_sequences, echo_split
 
 MODULE = "ex05_training"
 exercise = pytest.mark.exercise
+#: Every test here trains a stateful model (or compares with one), except the stateless ones.
+STATEFUL = pytest.mark.needs_stateful("carry", "backprop")
 
 #: The contract's convergence threshold on the validation sequences.
 VAL_ACCURACY, VAL_LOSS = 1.0, 0.05
@@ -104,6 +106,7 @@ def check_generalizes(result, seed, call):
 @exercise(MODULE, points=1)
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("chunk, batch_size", GRID)
+@STATEFUL
 def test_train_stateful_converges(target, shared, chunk, batch_size, seed):
     call = called("train_stateful", "<echo data 90/10>", batch_size=batch_size, chunk=chunk,
                   seed=seed)
@@ -115,6 +118,7 @@ def test_train_stateful_converges(target, shared, chunk, batch_size, seed):
 @pytest.mark.slow
 @exercise(MODULE, points=1)
 @pytest.mark.parametrize("chunk, batch_size", [(1, 10), (5, 90)])
+@STATEFUL
 def test_train_stateful_reports_history_on_whole_sequences(target, shared, chunk, batch_size):
     call = called("train_stateful", "<echo data 90/10>", batch_size=batch_size, chunk=chunk,
                   seed=0)
@@ -127,6 +131,7 @@ def test_train_stateful_reports_history_on_whole_sequences(target, shared, chunk
 @pytest.mark.slow
 @exercise(MODULE, points=2)
 @pytest.mark.parametrize("chunk, batch_size", [(1, 10), (2, 90), (5, 10), (10, 90)])
+@STATEFUL
 def test_train_stateful_feeds_in_order_and_resets_at_sequence_starts(
     target, shared, chunk, batch_size
 ):
@@ -235,6 +240,7 @@ def test_train_stateless_validates_per_window(target, shared):
 # -- train_per_timestep --------------------------------------------------------------------------
 @pytest.mark.slow
 @exercise(MODULE, points=3)
+@STATEFUL
 def test_train_per_timestep_converges(target, shared):
     call = called("train_per_timestep", "<echo data 90/10>", seed=0)
     result = train(target, shared, "train_per_timestep", 0)
@@ -245,6 +251,7 @@ def test_train_per_timestep_converges(target, shared):
 
 @pytest.mark.slow
 @exercise(MODULE, points=2)
+@STATEFUL
 def test_train_per_timestep_resets_after_every_sequence(target, shared):
     # One train_on_batch per timestep of each sequence, the state zero exactly at each sequence's
     # first timestep.

@@ -38,7 +38,7 @@ def test_oracle_matches_keras_lstm(case):
                        for w in layer.get_weights()])
     state = [rng.normal(size=(n, units)).astype("float32") for _ in range(2)] if with_state \
         else None
-    outputs, h, c = (np.asarray(v) for v in layer(x, initial_state=state))
+    outputs, h, c = (keras.ops.convert_to_numpy(v) for v in layer(x, initial_state=state))
     got = oracle.lstm_forward(x, layer.get_weights(), initial_state=state, return_sequences=True)
     np.testing.assert_allclose(got.outputs, outputs, atol=ORACLE_ATOL)
     np.testing.assert_allclose(got.h, h, atol=ORACLE_ATOL)
@@ -67,7 +67,8 @@ def test_binary_crossentropy_and_accuracy_match_keras():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 50).astype("float32")
     p = rng.random(50).astype("float32")
-    bce = float(keras.losses.binary_crossentropy(y.reshape(-1, 1), p.reshape(-1, 1)).numpy().mean())
+    bce = float(np.mean(keras.ops.convert_to_numpy(
+        keras.losses.binary_crossentropy(y.reshape(-1, 1), p.reshape(-1, 1)))))
     assert oracle.binary_crossentropy(y, p) == pytest.approx(bce, rel=1e-5)
     metric = keras.metrics.BinaryAccuracy()
     metric.update_state(y.reshape(-1, 1), p.reshape(-1, 1))

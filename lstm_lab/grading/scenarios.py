@@ -46,6 +46,11 @@ def _build(spec: dict):
     return model
 
 
+def _numpy(value) -> np.ndarray:
+    """A backend tensor or variable as a NumPy array, on any Keras backend."""
+    return np.array(_keras().ops.convert_to_numpy(value))
+
+
 def _state_vars(layer) -> list:
     return list(getattr(layer, "states", None) or [])
 
@@ -62,7 +67,7 @@ def _stateful_layers(model) -> list:
 
 def _states(model) -> list[list[np.ndarray]]:
     """The current state arrays of every stateful layer, in layer order."""
-    return [[np.array(v.numpy()) for v in _state_vars(layer)] for layer in _stateful_layers(model)]
+    return [[_numpy(v) for v in _state_vars(layer)] for layer in _stateful_layers(model)]
 
 
 def _zero(states) -> bool:
@@ -112,7 +117,7 @@ def _optimizer(model) -> dict | None:
         if value is None:
             continue
         try:
-            info[key] = float(np.asarray(value.numpy() if hasattr(value, "numpy") else value))
+            info[key] = float(_numpy(value))
         except (TypeError, ValueError):
             pass
     return info
@@ -216,12 +221,12 @@ def reset_states_probe(modules, spec, x):
     """
     model = _build(spec)
     x = np.asarray(x, dtype="float32")
-    first = np.asarray(model(x))
-    second = np.asarray(model(x))
+    first = _numpy(model(x))
+    second = _numpy(model(x))
     before = _states(model)
     count = modules.get("ex04_stateful").reset_states(model)
     after = _states(model)
-    third = np.asarray(model(x))
+    third = _numpy(model(x))
     return {
         "count": count if isinstance(count, (int, np.integer)) else repr(count),
         "before": before,
