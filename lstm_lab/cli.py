@@ -4,9 +4,9 @@ Each command's work lives in its own module, imported only when that command run
 ``lstm-lab --help`` (and anything that does not train) never pays for importing TensorFlow.
 
     lstm-lab run         the whole lab against a target, with a report   (lstm_lab.lab)
-    lstm-lab grade       grade a target, write Gradescope results.json   (lstm_lab.grading.commands)
-    lstm-lab release     write the student bundle                         (lstm_lab.grading.commands)
-    lstm-lab gradescope  write a Gradescope autograder zip                (lstm_lab.grading.commands)
+    lstm-lab grade       grade a target, write results.json    (lstm_lab.grading.commands)
+    lstm-lab release     write the student bundle              (lstm_lab.grading.commands)
+    lstm-lab gradescope  write a Gradescope autograder zip     (lstm_lab.grading.commands)
     lstm-lab stubs       regenerate exercises/ from solutions/            (lstm_lab.stubs)
 """
 

@@ -3,8 +3,12 @@
 Supported values: ``None``, ``bool``, ``int``, ``float``, ``str``, ``bytes``-free containers
 ``list``, ``tuple``, ``dict`` with ``str`` keys, NumPy arrays of numeric or boolean dtype, and
 NumPy scalars (decoded as Python numbers). Anything else raises ``TypeError`` when encoding;
-a malformed message raises ``ValueError`` when decoding. Decoding loads arrays with
-``allow_pickle=False``, so no message can make the reader run code.
+a malformed message raises ``ValueError`` when decoding.
+
+Decoding trusts nothing in a message: arrays are read by hand from an uncompressed archive (no
+pickle, no zip bomb), each one's header must describe exactly the bytes that follow it, and only
+numeric and boolean dtypes are accepted. So no message can make the reader run code or allocate
+more than the message's own size.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
+import re
 import struct
 import zipfile
 
@@ -20,7 +26,8 @@ import numpy as np
 _MAGIC = b"LLC1"
 _HEADER = struct.Struct("!4sII")  # magic, json length, npz length
 #: Largest message accepted, in bytes (guards the judge against a worker flooding it).
-MAX_MESSAGE = 1 << 30
+MAX_MESSAGE = int(float(os.environ.get("LSTM_LAB_MAX_MESSAGE_MB", 64)) * 2**20)
+_ARRAY_NAME = re.compile(r"a[0-9]{1,9}\.npy")
 
 
 def _float(x: float):
@@ -77,13 +84,7 @@ def decode(message: bytes):
     if magic != _MAGIC or _HEADER.size + n_json + n_npz != len(message):
         raise ValueError("message header is not valid")
     body = message[_HEADER.size : _HEADER.size + n_json]
-    arrays = {}
-    if n_npz:
-        try:
-            with np.load(io.BytesIO(message[_HEADER.size + n_json :]), allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
-            raise ValueError(f"message arrays are not valid: {exc}") from None
+    arrays = _load_arrays(message[_HEADER.size + n_json :]) if n_npz else {}
 
     def walk(x):
         if isinstance(x, list):
@@ -104,3 +105,50 @@ def decode(message: bytes):
         return walk(json.loads(body))
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, TypeError) as exc:
         raise ValueError(f"message body is not valid: {exc}") from None
+
+
+def _load_arrays(blob: bytes) -> dict[str, np.ndarray]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(blob))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise ValueError(f"message arrays are not valid: {exc}") from None
+    arrays, total = {}, 0
+    for info in members:
+        if not _ARRAY_NAME.fullmatch(info.filename):
+            raise ValueError(f"message holds an unexpected member {info.filename!r}")
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise ValueError("message arrays must not be compressed")
+        total += info.file_size
+        if info.file_size != info.compress_size or total > len(blob):
+            raise ValueError("message arrays are larger than the message")
+        try:
+            data = archive.read(info)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise ValueError(f"message arrays are not valid: {exc}") from None
+        arrays[info.filename[:-4]] = _parse_npy(data)
+    return arrays
+
+
+def _parse_npy(data: bytes) -> np.ndarray:
+    stream = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+        else:
+            raise ValueError(f"unsupported array format {version}")
+    except (ValueError, TypeError, SyntaxError, EOFError) as exc:
+        raise ValueError(f"message array header is not valid: {exc}") from None
+    if dtype.kind not in "biuf" or dtype.hasobject or dtype.fields is not None:
+        raise ValueError(f"message array has a dtype that is not accepted: {dtype}")
+    if not all(isinstance(d, int) and d >= 0 for d in shape):
+        raise ValueError("message array has an impossible shape")
+    count = math.prod(shape)
+    body = data[stream.tell() :]
+    if len(body) != count * dtype.itemsize:
+        raise ValueError("message array header does not match its data")
+    array = np.frombuffer(bytearray(body), dtype=dtype, count=count)
+    return array.reshape(shape, order="F" if fortran else "C")

@@ -62,23 +62,56 @@ class StudentError(GradingFailure):
 class WorkerCrashed(GradingFailure):
     """The worker process died during the call (``sys.exit``, a segfault, running out of memory)."""
 
-    def __init__(self, where: str, returncode, stderr_tail: str = ""):
+    def __init__(self, where: str, returncode, stderr_tail: str = "", reason: str = ""):
         self.where, self.returncode, self.stderr_tail = where, returncode, stderr_tail
+        self.reason = reason
+        cause = (
+            f"{reason}. Hint: keep memory use modest"
+            if reason
+            else "Hint: do not call sys.exit/os._exit, and keep memory use modest"
+        )
         super().__init__(
             f"{where}: the process running your code died (exit code {returncode}) before it "
-            "returned. Hint: do not call sys.exit/os._exit, and keep memory use modest."
-            + (f"\nLast output:\n{stderr_tail}" if stderr_tail else "")
+            f"returned. {cause}." + (f"\nLast output:\n{stderr_tail}" if stderr_tail else "")
         )
 
 
 class CallTimeout(GradingFailure):
     """The call did not return within its time limit."""
 
-    def __init__(self, where: str, seconds: float):
+    def __init__(self, where: str, seconds: float, detail: str = ""):
         self.where, self.seconds = where, seconds
         super().__init__(
-            f"{where} did not return within {seconds:g} s and was stopped. "
-            "Hint: look for a loop that never ends, or training with far more epochs than needed."
+            detail
+            or f"{where} did not return within {seconds:g} s and was stopped. Hint: look for a "
+            "loop that never ends, or training with far more epochs than needed."
+        )
+
+
+class NotCalledAgain(CallTimeout):
+    """An earlier call of the same function ran out of time or killed its worker again and
+    again (or importing its module ran out of time), so the judge does not spend the grade's
+    time on it again."""
+
+    def __init__(self, where: str, reason: str, seconds: float = 0.0):
+        self.reason = reason
+        super().__init__(
+            where,
+            seconds,
+            f"{where} was not called: {reason} earlier in this grade. Hint: fix that first; "
+            "the checks that call it are then graded again.",
+        )
+
+
+class OutOfTime(CallTimeout):
+    """The exercise (or the whole grade) used up the time it may take."""
+
+    def __init__(self, where: str, seconds: float, scope: str):
+        super().__init__(
+            where,
+            seconds,
+            f"{where} was not called: {scope} used up its {seconds:g} s of grading time. "
+            "Hint: the reference needs far less; look for slow loops or too many epochs.",
         )
 
 

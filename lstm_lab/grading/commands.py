@@ -1,0 +1,428 @@
+"""``lstm-lab grade``, ``lstm-lab release`` and ``lstm-lab gradescope``.
+
+    lstm-lab grade TARGET [--exercise MODULE ...] [--results PATH] [--hidden-tests DIR]
+    lstm-lab release OUT [--force] [--no-check]
+    lstm-lab gradescope OUT.zip [--force] [--memory MB] [--time-limit S] ...
+
+``grade`` runs the suite on TARGET in this process, which becomes the judge: it never imports
+the target (workers do, see ``lstm_lab.grading``), prints a table per exercise and writes a
+Gradescope ``results.json``. Its exit code is 0 for full marks, 1 when points were lost, 2 when
+the grade could not be made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from ..target import MODULES, TargetError, resolve
+
+#: Folders of the suite that the grade never collects.
+NOT_GRADED = ("engine",)
+#: Exercises whose reference needs NumPy only: grading just these, workers skip TensorFlow.
+NUMPY_ONLY = ("ex02_windows", "ex03_labels")
+NUMPY_PRELOAD = "numpy,pandas,sklearn.model_selection,lstm_lab.data"
+#: The Gradescope zip's default time per exercise (seconds of calls into the submission): about
+#: twice what the reference took at half a CPU (benchmarks/grade.py --gradescope), so that an
+#: endless loop in one exercise leaves the others their time inside the 10 minutes.
+EXERCISE_TIME_LIMITS = {
+    "ex01_lifecycle": 150,
+    "ex02_windows": 60,
+    "ex03_labels": 60,
+    "ex04_stateful": 60,
+    "ex05_training": 420,
+}
+
+
+# -- grade -----------------------------------------------------------------------------------------
+def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
+    from . import plugin, sandbox
+
+    parser.add_argument(
+        "target",
+        help="the directory of exercise modules to grade: exercises, solutions, or a path "
+        "(a submission whose modules sit in one subfolder is graded there)",
+    )
+    parser.add_argument(
+        "--exercise",
+        action="append",
+        choices=MODULES,
+        metavar="MODULE",
+        help="grade only this exercise module; repeat for more (default: all)",
+    )
+    parser.add_argument(
+        "--results",
+        default="results.json",
+        metavar="PATH",
+        help="where to write the Gradescope results.json (default: ./results.json)",
+    )
+    parser.add_argument(
+        "--no-results", action="store_true", help="do not write results.json, only the table"
+    )
+    parser.add_argument(
+        "--hidden-tests",
+        metavar="DIR",
+        help="the hidden tests (default: tests/hidden when it exists; students have none)",
+    )
+    parser.add_argument(
+        "--visible-only",
+        action="store_true",
+        help="leave the hidden tests out: the grade a student sees before submitting",
+    )
+    parser.add_argument("--tests", metavar="DIR", help="the suite (default: tests/ of lstm_lab)")
+    parser.add_argument(
+        "--memory",
+        type=int,
+        default=sandbox.DEFAULT_MEMORY_MB,
+        metavar="MB",
+        help=f"memory each worker of the target may use (default {sandbox.DEFAULT_MEMORY_MB}; "
+        "0: no limit)",
+    )
+    parser.add_argument(
+        "--recycle",
+        type=int,
+        metavar="MB",
+        help="replace a worker once its memory grew by MB since it started (default 200; 0: "
+        "never): TensorFlow keeps ~10 MB per model trained",
+    )
+    parser.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run the target's workers without privilege drop or limits",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="SECONDS",
+        help="the whole grade's time; tests left when it runs out fail with a message",
+    )
+    parser.add_argument(
+        "--exercise-time-limit",
+        action="append",
+        metavar="[MODULE=]SECONDS",
+        help="the time one exercise's calls into the target may take in all: for every "
+        "exercise, or MODULE=SECONDS for one (repeatable)",
+    )
+    parser.add_argument(
+        "--call-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="at most this long for any one call (caps each test's own limit)",
+    )
+    parser.add_argument(
+        "--hidden-visibility",
+        choices=plugin.VISIBILITIES,
+        default="after_due_date",
+        help="Gradescope visibility of hidden tests (default: after_due_date)",
+    )
+    parser.add_argument("--title", help="the first line of the summary")
+    parser.add_argument("-k", dest="keyword", metavar="EXPR", help="only tests matching EXPR")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="pytest's own output, tracebacks included"
+    )
+
+
+def find_target(name) -> tuple[Path, str | None]:
+    """The directory to grade, and a note when it is a subfolder of what was named."""
+    path = resolve(name)
+    if _count_modules(path):
+        return path, None
+    found = []
+    for root, dirs, _ in os.walk(path):
+        depth = len(Path(root).relative_to(path).parts)
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+        if depth >= 3:
+            dirs[:] = []
+        if depth:
+            count = _count_modules(Path(root))
+            if count:
+                found.append((-count, depth, root, Path(root)))
+    if not found:
+        return path, None
+    best = sorted(found)[0][3]
+    return best, f"the exercise modules were found in {best}, which is graded"
+
+
+def _count_modules(folder: Path) -> int:
+    return sum((folder / f"{m}.py").is_file() for m in MODULES)
+
+
+def find_suite(tests) -> Path:
+    """The suite: ``--tests``, else ``tests/`` beside ``lstm_lab``, else ``./tests``."""
+    from .bundle import project_root
+
+    if tests:
+        candidates = [Path(tests)]
+    else:
+        candidates = [project_root() / "tests", Path.cwd() / "tests"]
+    for candidate in candidates:
+        if (candidate / "conftest.py").is_file():
+            return candidate.resolve()
+    raise TargetError("no test suite found (a tests/ folder with a conftest.py); pass --tests DIR")
+
+
+def _assemble_suite(suite: Path, hidden: Path, workdir: Path) -> Path:
+    """A copy of the visible suite with ``hidden`` as its ``hidden/`` folder."""
+    copy = workdir / "tests"
+    shutil.copytree(
+        suite,
+        copy,
+        ignore=shutil.ignore_patterns("__pycache__", "hidden", *NOT_GRADED, ".hypothesis"),
+    )
+    shutil.copytree(hidden, copy / "hidden", ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def _plugin_is_registered() -> bool:
+    from importlib.metadata import entry_points
+
+    try:
+        return any(e.value == "lstm_lab.grading.plugin" for e in entry_points(group="pytest11"))
+    except Exception:  # noqa: BLE001 - broken metadata only means we load it ourselves
+        return False
+
+
+def grade_command(args: argparse.Namespace) -> int:
+    from . import sandbox
+
+    try:
+        target, found_note = find_target(args.target)
+        suite = find_suite(args.tests)
+    except TargetError as exc:
+        print(f"lstm-lab grade: {exc}", file=sys.stderr)
+        return 2
+    notes = [found_note] if found_note else []
+    workdir = tempfile.TemporaryDirectory(prefix="lstm_lab_grade_")
+    try:
+        hidden = None
+        if not args.visible_only:
+            if args.hidden_tests:
+                hidden = Path(args.hidden_tests).resolve()
+                if not hidden.is_dir():
+                    print(f"lstm-lab grade: no hidden tests at {hidden}", file=sys.stderr)
+                    return 2
+            elif (suite / "hidden").is_dir():
+                hidden = suite / "hidden"
+        if hidden is not None and hidden != suite / "hidden":
+            suite = _assemble_suite(suite, hidden, Path(workdir.name))
+            hidden = suite / "hidden"
+        if hidden is None:
+            notes.append(
+                "visible tests only: the grade after submission adds hidden tests"
+                if not args.visible_only
+                else "visible tests only (--visible-only)"
+            )
+
+        title = args.title or f"lstm-lab grade {target}"
+        pytest_args = [
+            str(suite),
+            "--target",
+            str(target),
+            "--grade",
+            "--grade-title",
+            title,
+            "--hidden-visibility",
+            args.hidden_visibility,
+            "-p",
+            "no:cacheprovider",
+            "--continue-on-collection-errors",
+            "-rN",
+        ]
+        if not _plugin_is_registered():
+            pytest_args[1:1] = ["-p", "lstm_lab.grading.plugin"]
+        if not args.no_results:
+            pytest_args += ["--results", str(Path(args.results).resolve())]
+        for name in NOT_GRADED:
+            pytest_args.append(f"--ignore={suite / name}")
+        if hidden is None and (suite / "hidden").is_dir():
+            pytest_args.append(f"--ignore={suite / 'hidden'}")
+        for module in args.exercise or []:
+            pytest_args += ["--exercise", module]
+        if args.time_limit:
+            pytest_args += ["--time-limit", str(args.time_limit)]
+        for limit in args.exercise_time_limit or []:
+            pytest_args += ["--exercise-time-limit", str(limit)]
+        if args.keyword:
+            pytest_args += ["-k", args.keyword]
+        pytest_args += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no"]
+        pytest_args.append("--disable-warnings")
+        for note in notes:
+            pytest_args += ["--grade-note", note]
+
+        if args.exercise and set(args.exercise) <= set(NUMPY_ONLY):
+            os.environ.setdefault("LSTM_LAB_PRELOAD", NUMPY_PRELOAD)  # no TensorFlow to import
+        if args.no_sandbox:
+            policy = sandbox.Policy()
+        else:
+            policy = sandbox.Policy.detect(memory_mb=args.memory or None)
+        return _judge(pytest_args, policy, suite, hidden, args)
+    finally:
+        workdir.cleanup()
+
+
+class _Totals:
+    """Catches the grade's totals at the end of the session."""
+
+    def __init__(self):
+        self.score = self.top = None
+        self.checks = 0
+
+    def pytest_unconfigure(self, config):
+        from .plugin import grade_of
+
+        grade = grade_of(config)
+        if grade is not None:
+            self.score, self.top = grade.totals()
+            self.checks = len(grade.checks)
+
+
+def _judge(pytest_args, policy, suite: Path, hidden, args) -> int:
+    import pytest
+
+    from . import sandbox
+    from .bundle import project_root
+
+    saved = {
+        k: os.environ.get(k)
+        for k in (sandbox.ENV, "LSTM_LAB_CALL_TIMEOUT_MAX", "LSTM_LAB_RECYCLE_MB")
+    }
+    changed = []
+    try:
+        if policy.drops:
+            root = project_root()
+            private = [root / "solutions", root / ".git", suite / "engine", suite / "mutants"]
+            private += [hidden] if hidden is not None else []
+            private += [suite.parent / "solutions"]
+            changed = sandbox.protect(dict.fromkeys(p for p in private if p.exists()))
+            policy.protected = [path for path, _ in changed]
+        policy.export()
+        if args.call_timeout:
+            os.environ["LSTM_LAB_CALL_TIMEOUT_MAX"] = str(args.call_timeout)
+        if args.recycle is not None:
+            os.environ["LSTM_LAB_RECYCLE_MB"] = str(args.recycle)
+        totals = _Totals()
+        code = pytest.main(pytest_args, plugins=[totals])
+    finally:
+        sandbox.unprotect(changed)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    if totals.score is None or not totals.checks:
+        print(f"lstm-lab grade: no grade was made (pytest exit code {int(code)})", file=sys.stderr)
+        return 2
+    return 0 if totals.score == totals.top else 1
+
+
+# -- release ---------------------------------------------------------------------------------------
+def add_release_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("out", help="the folder to write the student bundle to")
+    parser.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    parser.add_argument(
+        "--no-check",
+        action="store_true",
+        help="do not grade the bundle's stubs from inside it afterwards",
+    )
+
+
+def release_command(args: argparse.Namespace) -> int:
+    from .bundle import BundleError, check_bundle, release
+
+    try:
+        written = release(args.out, force=args.force)
+    except BundleError as exc:
+        print(f"lstm-lab release: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out).resolve()
+    print(f"wrote the student bundle to {out}:")
+    for path in written:
+        print(f"  {path.name}{'/' if path.is_dir() else ''}")
+    if args.no_check:
+        return 0
+    print("checking that the visible tests run in the bundle (grading its stubs) ...")
+    code, output = check_bundle(out)
+    lines = [line for line in output.splitlines() if line.strip()]
+    total = next((line for line in reversed(lines) if line.startswith("Total")), None)
+    if code == 1 and total is not None:
+        print(f"  ok: the stubs were graded in the bundle: {total.split()[-3:]}")
+        return 0
+    print(f"  the bundle's grade failed (exit code {code}):")
+    print("\n".join("    " + line for line in lines[-30:]))
+    return 1
+
+
+# -- gradescope ------------------------------------------------------------------------------------
+def add_gradescope_arguments(parser: argparse.ArgumentParser) -> None:
+    from . import plugin
+
+    parser.add_argument("out", help="the zip to write, e.g. autograder.zip")
+    parser.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    parser.add_argument(
+        "--memory",
+        type=int,
+        default=512,
+        metavar="MB",
+        help="memory each worker of a submission may use (default 512)",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=540,
+        metavar="SECONDS",
+        help="the grade's time (default 540: inside Gradescope's default 10 minutes)",
+    )
+    parser.add_argument(
+        "--exercise-time-limit",
+        action="append",
+        metavar="[MODULE=]SECONDS",
+        help="what one exercise's calls may take in all (default: "
+        + ", ".join(f"{m}={s:g}" for m, s in EXERCISE_TIME_LIMITS.items())
+        + "; from benchmarks/grade.py --gradescope, about twice the reference's time at half "
+        "a CPU)",
+    )
+    parser.add_argument(
+        "--call-timeout",
+        type=float,
+        default=240,
+        metavar="SECONDS",
+        help="at most this long for one call (default 240: an endless loop costs 4 minutes once)",
+    )
+    parser.add_argument(
+        "--recycle",
+        type=int,
+        default=150,
+        metavar="MB",
+        help="replace a worker once it grew by MB (default 150: the reference then fits 768 MB)",
+    )
+    parser.add_argument("--hidden-visibility", choices=plugin.VISIBILITIES)
+    parser.add_argument("--title", default="lstm_lab autograder")
+
+
+def gradescope_command(args: argparse.Namespace) -> int:
+    from .bundle import BundleError, gradescope_zip
+
+    try:
+        out = gradescope_zip(
+            args.out,
+            force=args.force,
+            memory_mb=args.memory,
+            time_limit=args.time_limit,
+            exercise_time_limit=args.exercise_time_limit
+            or [f"{m}={s:g}" for m, s in EXERCISE_TIME_LIMITS.items()],
+            call_timeout=args.call_timeout,
+            recycle_mb=args.recycle,
+            hidden_visibility=args.hidden_visibility,
+            title=args.title,
+        )
+    except BundleError as exc:
+        print(f"lstm-lab gradescope: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote the Gradescope autograder to {out}")
+    print("  upload it under Configure Autograder (Ubuntu base image); it runs")
+    print("  `lstm-lab grade /autograder/submission` and writes /autograder/results/results.json")
+    return 0

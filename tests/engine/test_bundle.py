@@ -1,0 +1,150 @@
+"""``lstm-lab release`` and ``lstm-lab gradescope``: what leaves the repository, and that it runs.
+
+The Gradescope zip is unpacked into a temporary root that mimics /autograder (``source/``,
+``submission/``, ``results/``) and its ``run_autograder`` is run there, as Gradescope would.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from engine_support import ROOT, assemble, clean_env
+
+from lstm_lab.grading import bundle
+
+
+@pytest.fixture(scope="module")
+def student_bundle(tmp_path_factory):
+    out = tmp_path_factory.mktemp("release") / "lstm_lab_student"
+    bundle.release(out)
+    return out
+
+
+def test_the_bundle_holds_what_students_need(student_bundle):
+    names = {p.name for p in student_bundle.iterdir()}
+    assert {"lstm_lab", "exercises", "tests", "README.md", "pyproject.toml"} <= names
+    assert (student_bundle / "tests" / "conftest.py").is_file()
+    assert list((student_bundle / "tests").glob("test_ex0*.py"))
+    assert "lstm-lab grade exercises" in (student_bundle / "README.md").read_text()
+
+
+def test_the_bundle_holds_no_solutions_and_no_hidden_tests(student_bundle):
+    assert not (student_bundle / "solutions").exists()
+    assert not (student_bundle / "tests" / "hidden").exists()
+    assert not (student_bundle / "tests" / "engine").exists()  # hostile copies of solutions
+    assert not (student_bundle / "tests" / "mutants").exists()  # variants: correct answers
+    assert not (student_bundle / "tests" / "test_mutants.py").exists()
+    assert [p for p in (student_bundle / "tests").iterdir() if p.is_dir()] == []
+    assert bundle.leaked_paths(student_bundle) == []
+    assert not list(student_bundle.rglob("__pycache__"))
+    assert bundle.leaked_code(student_bundle, ROOT) == []
+
+
+def test_the_leak_scan_finds_solution_code(tmp_path):
+    copy = tmp_path / "bundle" / "lstm_lab"
+    copy.mkdir(parents=True)
+    shutil.copy2(ROOT / "solutions" / "ex03_labels.py", copy / "helpers.py")
+    found = bundle.leaked_code(tmp_path / "bundle", ROOT)
+    assert "lstm_lab/helpers.py: ex03_labels.stateful_batches" in found
+
+
+def test_the_visible_tests_run_in_the_bundle(student_bundle):
+    # With the bundle's own lstm_lab: the stubs are graded, every check "not implemented yet".
+    code, output = bundle.check_bundle(
+        student_bundle, args=("--exercise", "ex02_windows", "--exercise", "ex03_labels")
+    )
+    assert code == 1, output
+    assert "visible tests only" in output
+    assert "Total" in output and "/ 0 points" not in output
+    assert "(hidden)" not in output
+
+
+def test_release_refuses_to_overwrite_without_force(student_bundle):
+    with pytest.raises(bundle.BundleError, match="already exists"):
+        bundle.release(student_bundle)
+    with pytest.raises(bundle.BundleError, match="overwrite the project"):
+        bundle.release(ROOT / "exercises", force=True)
+
+
+@pytest.fixture(scope="module")
+def autograder_zip(tmp_path_factory):
+    return bundle.gradescope_zip(
+        tmp_path_factory.mktemp("gradescope") / "autograder.zip", memory_mb=700, time_limit=540
+    )
+
+
+def test_the_zip_holds_the_autograder(autograder_zip):
+    with zipfile.ZipFile(autograder_zip) as archive:
+        names = set(archive.namelist())
+        modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in archive.infolist()}
+        script = archive.read("run_autograder").decode()
+        requirements = archive.read("requirements.txt").decode()
+    assert {"setup.sh", "run_autograder", "requirements.txt", "pyproject.toml"} <= names
+    assert modes["setup.sh"] == modes["run_autograder"] == 0o755
+    assert "solutions/ex05_training.py" in names
+    assert "tests/hidden/test_against_solutions.py" in names
+    assert not any(n.startswith(("tests/engine/", "tests/mutants/")) for n in names)
+    assert not any("__pycache__" in n for n in names)
+    assert "/autograder/submission" in script.replace("$ROOT", "/autograder")
+    assert "--memory 700" in script and "--time-limit 540" in script
+    assert "tensorflow==" in requirements and "keras==" in requirements
+
+
+def test_the_setup_script_is_valid_bash(autograder_zip, tmp_path):
+    root = bundle.unpack(autograder_zip, tmp_path)
+    for name in ("setup.sh", "run_autograder"):
+        subprocess.run(["bash", "-n", str(root / name)], check=True)
+
+
+def autograder_root(autograder_zip, tmp_path, submission_from):
+    """A temporary /autograder: the zip in source/, a submission, an empty results/."""
+    root = tmp_path / "autograder"
+    bundle.unpack(autograder_zip, root / "source")
+    shutil.copytree(submission_from, root / "submission")
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    return root
+
+
+def run_autograder(root, extra_args: str):
+    env = clean_env(
+        AUTOGRADER_ROOT=root,
+        LSTM_LAB_PYTHON=sys.executable,
+        LSTM_LAB_GRADE_ARGS=extra_args,
+        LSTM_LAB_PRELOAD="numpy,pandas,sklearn.model_selection,lstm_lab.data",
+    )
+    env.pop("PYTHONPATH")  # run_autograder sets it to the unpacked source
+    proc = subprocess.run(
+        [str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=900
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads((root / "results" / "results.json").read_text()), proc.stdout
+
+
+def test_run_autograder_grades_the_submission(autograder_zip, tmp_path):
+    root = autograder_root(autograder_zip, tmp_path, ROOT / "solutions")
+    results, output = run_autograder(root, "--exercise ex03_labels")
+    assert results["score"] == results["max_score"] > 0
+    assert any("hidden" in t["tags"] for t in results["tests"])
+    assert str(root / "source") in output or "lstm_lab autograder" in results["output"]
+
+
+def test_run_autograder_grades_a_partial_submission(autograder_zip, tmp_path):
+    partial = assemble(tmp_path, "partial", drop=["ex02_windows"])
+    root = autograder_root(autograder_zip, tmp_path, partial)
+    results, _ = run_autograder(root, "--exercise ex02_windows --exercise ex03_labels")
+    by_module = {}
+    for test in results["tests"]:
+        by_module.setdefault(test["tags"][0], []).append(test["score"] == test["max_score"])
+    assert not any(by_module["ex02_windows"]) and all(by_module["ex03_labels"])
+
+
+def test_run_autograder_reports_a_broken_grader(autograder_zip, tmp_path):
+    root = autograder_root(autograder_zip, tmp_path, ROOT / "solutions")
+    shutil.rmtree(root / "source" / "tests")
+    results, _ = run_autograder(root, "")
+    assert results["score"] == 0 and "autograder failed" in results["output"]

@@ -1,0 +1,106 @@
+"""``lstm-lab grade`` with the real suite: the reference, the stubs, partial submissions, repeats.
+
+The cheap exercises (ex02, ex03: pure NumPy) are graded in every run here; the full grade of all
+five exercises trains networks for minutes and is marked ``slow``.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from engine_support import CHEAP, ROOT, assemble, cheap_args, grade
+
+from lstm_lab.target import MODULES
+
+
+def all_not_implemented(graded) -> list[str]:
+    """The tests whose output does not say "not implemented yet" (should be none)."""
+    return [
+        f"{t['name']}: {t['output'][:300]}"
+        for t in graded.results["tests"]
+        if t["score"] != 0 or "not implemented yet" not in t["output"]
+    ]
+
+
+def test_reference_gets_full_marks(tmp_path):
+    graded = grade("solutions", *cheap_args(), tmp_path=tmp_path)
+    assert graded.code == 0, graded.output
+    assert graded.results["score"] == graded.results["max_score"] > 0
+    assert {t["tags"][0] for t in graded.results["tests"]} == set(CHEAP)
+
+
+def test_stubs_get_zero_without_errors(tmp_path):
+    graded = grade("exercises", *cheap_args(), tmp_path=tmp_path)
+    assert graded.code == 1, graded.output
+    assert graded.results["score"] == 0
+    assert all_not_implemented(graded) == []
+
+
+def test_a_missing_module_loses_only_that_module(tmp_path):
+    target = assemble(tmp_path, "partial", drop=["ex03_labels"])
+    graded = grade(target, *cheap_args(), tmp_path=tmp_path)
+    assert graded.code == 1
+    got, top = graded.module_score("ex02_windows")
+    assert got == top > 0
+    assert graded.module_score("ex03_labels")[0] == 0
+    for test in graded.tests_of("ex03_labels"):
+        assert "ex03_labels.py was not found in your submission" in test["output"]
+
+
+def test_the_same_submission_gets_the_same_grade_twice(tmp_path):
+    # A partial submission with a wrong module: failures, messages and falsifying examples too.
+    target = assemble(tmp_path, "mixed", ROOT / "tests" / "engine" / "fixtures" / "half")
+    first = grade(target, *cheap_args(), tmp_path=tmp_path)
+    second = grade(target, *cheap_args(), tmp_path=tmp_path)
+    assert first.results["score"] < first.results["max_score"]
+    assert first.comparable() == second.comparable()
+
+
+def test_modules_in_a_subfolder_are_found(tmp_path):
+    # Gradescope submissions often arrive as a zipped exercises/ folder.
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    shutil.copytree(ROOT / "solutions", submission / "exercises")
+    graded = grade(submission, "--exercise", "ex03_labels", tmp_path=tmp_path)
+    assert graded.code == 0, graded.output
+    assert "were found in" in graded.output
+
+
+def test_visible_only_leaves_the_hidden_tests_out(tmp_path):
+    graded = grade("solutions", *cheap_args("--visible-only"), tmp_path=tmp_path)
+    assert graded.code == 0
+    assert graded.results["tests"] and all(
+        "hidden" not in t["tags"] for t in graded.results["tests"]
+    )
+    assert "visible tests only" in graded.output
+
+
+def test_an_empty_submission_scores_zero(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    graded = grade(empty, *cheap_args(), tmp_path=tmp_path)
+    assert graded.code == 1
+    assert graded.results["score"] == 0
+    assert all("was not found in your submission" in t["output"] for t in graded.results["tests"])
+
+
+def test_a_target_that_does_not_exist_is_an_error(tmp_path):
+    graded = grade(tmp_path / "nowhere", tmp_path=tmp_path)
+    assert graded.code == 2
+    assert graded.results is None
+
+
+@pytest.mark.slow
+def test_full_grade_of_the_reference(tmp_path):
+    graded = grade("solutions", tmp_path=tmp_path, cheap=False, timeout=3600)
+    assert graded.code == 0, graded.output[-5000:]
+    assert {t["tags"][0] for t in graded.results["tests"]} == set(MODULES)
+
+
+@pytest.mark.slow
+def test_full_grade_of_the_stubs(tmp_path):
+    graded = grade("exercises", tmp_path=tmp_path, cheap=False, timeout=3600)
+    assert graded.code == 1
+    assert graded.results["score"] == 0
+    assert all_not_implemented(graded) == []
