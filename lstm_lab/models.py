@@ -1,4 +1,4 @@
-"""Keras plumbing the exercises share: seeding, stateless twins, validation, stopping.
+"""Keras plumbing the exercises share: seeding, ordering, stateless twins, validation, stopping.
 
 None of this is an exercise: it is the scaffolding around them. This module imports Keras.
 """
@@ -29,6 +29,33 @@ def set_seed(seed: int) -> None:
             tf.config.experimental.enable_op_determinism()
         except Exception:  # pragma: no cover - older TF without the switch
             pass
+
+
+def balanced_order(y) -> np.ndarray:
+    """An order of the samples that spreads every class evenly, for training without shuffling.
+
+    Sample ``k`` of a class of ``m`` gets the key ``(k + 0.5) / m``; sorting by key (stably)
+    interleaves the classes in proportion, so every run of consecutive samples has close to the
+    class mix of the whole: with 45 sequences of each label, the order alternates them, and every
+    group of 10 holds exactly 5 of each. The order within each class is kept.
+
+    Why it matters: a stateful layout trains on one group of sequences for ``L // chunk``
+    consecutive updates. When groups differ in their label mix, the output's bias can lower the
+    loss by following each group's mix, a shortcut that needs no memory and that stalls the real
+    learning (on seed 9 of the echo data, batch 10, chunk 1, Adam 0.01: validation accuracy 0.5
+    after 150 epochs in the given order, 1.0 after 5 epochs in this one).
+
+    Returns
+    -------
+    np.ndarray of int, shape (n,)
+        Indices into ``y``: ``X[order], y[order]`` is the reordered data.
+    """
+    y = np.asarray(y).reshape(-1)
+    keys = np.empty(len(y), dtype=np.float64)
+    for label in np.unique(y):
+        members = np.flatnonzero(y == label)
+        keys[members] = (np.arange(len(members)) + 0.5) / len(members)
+    return np.argsort(keys, kind="stable")
 
 
 def stateless_twin(model: keras.Model) -> keras.Model:
@@ -67,6 +94,11 @@ class SequenceValidation(keras.callbacks.Callback):
     validation sequence from a zero state; its output after the last timestep gives ``val_loss``
     (binary cross-entropy) and ``val_accuracy``, written into the epoch's logs so that
     ``History`` records them beside ``loss`` and ``accuracy``.
+
+    It serves stateless models too (the twin is then a plain copy), and any "sequences": the
+    validation windows of a windowed model are validated window by window. One traced
+    ``predict_on_batch`` an epoch costs a few milliseconds, where ``fit(validation_data=...)``
+    runs a whole ``evaluate`` (tens of milliseconds an epoch on 2 CPU cores).
     """
 
     def __init__(self, X_val, y_val):

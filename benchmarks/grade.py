@@ -1,0 +1,372 @@
+"""How long a full grade of the reference takes, and how much memory it holds, and where.
+
+    python benchmarks/grade.py                      # 2 cores, 1 core, and the baseline
+    python benchmarks/grade.py --exercise ex03_labels --runs grade-2 baseline-2   # a quick look
+    python benchmarks/grade.py --gradescope         # also inside an emulated Gradescope container
+
+Each configuration runs ``lstm-lab grade solutions`` in a subprocess (as Gradescope would), while
+a sampler reads the proportional memory (PSS: shared pages split between the processes that
+share them, so the sum is what the tree really holds) of the judge, the zygote and every worker
+four times a second. As root with a writable cgroup v1, each run also gets a memory cgroup of its
+own, whose peak (``memory.max_usage_in_bytes``, page cache included) is what a container's limit
+would see.
+
+Configurations (all in the same run, so that they compare on the same noisy machine):
+
+- ``grade-2``: the grade on 2 cores (``taskset -c 0,1``);
+- ``grade-1``: the grade on one core (``taskset -c 0``);
+- ``baseline-2``: the same grade with a fresh interpreter per worker (``LSTM_LAB_ZYGOTE=0``), as
+  before the zygote: what forking workers from one TensorFlow import saves;
+- ``gradescope``: (``--gradescope``) one core's half (cpu cgroup quota) and 768 MB of memory for the
+  whole tree, as Gradescope's default container, with the options ``lstm-lab gradescope`` writes
+  into ``run_autograder`` — whether the grade fits.
+
+Figures are whole numbers: seconds, and MB (2**20 bytes). "own" is a process's private memory
+(what it alone holds); PSS adds its share of what it shares (TensorFlow's pages, forked from the
+zygote), so the PSS of all processes adds up to what the tree holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_SECONDS = 0.25
+GRADESCOPE_MB = 768
+
+
+# -- the process tree and its memory ---------------------------------------------------------------
+def children(pid: int) -> list[int]:
+    out = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                out += [
+                    int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+                ]
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return out
+
+
+def tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        todo += children(current)
+    return out
+
+
+def pss_mb(pid: int) -> tuple[float, float]:
+    """``(PSS, private)`` of ``pid`` in MB; zeros if it is gone."""
+    pss = private = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                pss = int(line.split()[1])
+            elif line.startswith(("Private_Clean:", "Private_Dirty:")):
+                private += int(line.split()[1])
+    except OSError:
+        pass
+    return pss / 1024, private / 1024
+
+
+def role(pid: int, judge: int, zygote: list[int]) -> str:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "gone"
+    if pid == judge or "lstm_lab.cli grade" in cmdline:
+        return "judge"
+    if "lstm_lab.grading.zygote" in cmdline:
+        if not zygote:
+            zygote.append(pid)
+        return "zygote" if pid == zygote[0] else "worker"
+    if "lstm_lab.grading.worker" in cmdline:
+        return "worker"
+    return "other"
+
+
+class Sampler(threading.Thread):
+    """Samples the memory of a process tree until told to stop."""
+
+    def __init__(self, pid: int, cgroup: Path | None):
+        super().__init__(daemon=True)
+        self.pid, self.cgroup = pid, cgroup
+        self.peak_total = 0.0
+        self.peak_role: dict[str, float] = {}
+        self.at_peak: dict[str, tuple[float, float]] = {}  # role -> (PSS, private) at the peak
+        self.peak_worker = 0.0
+        self.peak_workers_alive = 0
+        self.peak_rss_cgroup = 0.0
+        self.stop = threading.Event()
+        self._zygote: list[int] = []
+
+    def run(self):
+        judge = None
+        while not self.stop.is_set():
+            pids = tree(self.pid)  # sh execs taskset, which execs the judge: one pid
+            if judge is None:
+                judge = next((p for p in pids if role(p, -1, []) == "judge"), None)
+            by_role: dict[str, float] = {}
+            private_by_role: dict[str, float] = {}
+            workers = 0
+            for pid in pids:
+                name = role(pid, judge or -1, self._zygote)
+                pss, private = pss_mb(pid)
+                by_role[name] = by_role.get(name, 0.0) + pss
+                private_by_role[name] = private_by_role.get(name, 0.0) + private
+                if name == "worker":
+                    workers += 1
+                    self.peak_worker = max(self.peak_worker, pss)
+            total = sum(by_role.values())
+            if total > self.peak_total:
+                self.peak_total = total
+                self.at_peak = {k: (by_role[k], private_by_role[k]) for k in by_role}
+            for name, value in by_role.items():
+                self.peak_role[name] = max(self.peak_role.get(name, 0.0), value)
+            self.peak_workers_alive = max(self.peak_workers_alive, workers)
+            if self.cgroup is not None:
+                try:
+                    stat = dict(
+                        line.split()
+                        for line in (self.cgroup / "memory.stat").read_text().splitlines()
+                    )
+                    rss = int(stat.get("total_rss", stat.get("rss", 0))) / 2**20
+                    self.peak_rss_cgroup = max(self.peak_rss_cgroup, rss)
+                except (OSError, ValueError):
+                    pass
+            self.stop.wait(SAMPLE_SECONDS)
+
+
+# -- cgroups for a run -----------------------------------------------------------------------------
+def own_cgroup(controller: str) -> Path | None:
+    try:
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, names, path = line.split(":", 2)
+            if controller in names.split(","):
+                group = Path("/sys/fs/cgroup") / controller / path.lstrip("/")
+                return group if group.is_dir() and os.access(group, os.W_OK) else None
+    except OSError:
+        pass
+    return None
+
+
+def make_group(controller: str, name: str) -> Path | None:
+    base = own_cgroup(controller)
+    if base is None:
+        return None
+    group = base / name
+    try:
+        group.mkdir()
+    except OSError:
+        return None
+    return group
+
+
+def remove_group(group: Path | None) -> None:
+    if group is None:
+        return
+    for _ in range(100):
+        try:
+            group.rmdir()
+            return
+        except OSError:
+            time.sleep(0.05)
+
+
+# -- one run ---------------------------------------------------------------------------------------
+def run(name: str, cores: str | None, extra_args, env_extra=None, container=False) -> dict:
+    out = Path(tempfile.mkdtemp(prefix="grade_bench_"))
+    results = out / "results.json"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT), **(env_extra or {}))
+    tag = f"lstm_lab_bench_{os.getpid()}_{name}"
+    memory = make_group("memory", tag)
+    cpu = make_group("cpu", tag) if container else None
+    if container:
+        if memory is None or cpu is None:
+            shutil.rmtree(out)
+            remove_group(memory)
+            remove_group(cpu)
+            return {"name": name, "skipped": "needs writable cgroup v1 memory and cpu (root)"}
+        (memory / "memory.limit_in_bytes").write_text(str(GRADESCOPE_MB * 2**20))
+        (cpu / "cpu.cfs_period_us").write_text("100000")
+        (cpu / "cpu.cfs_quota_us").write_text("50000")
+    enter = " ".join(f"echo $$ > {g}/cgroup.procs;" for g in (memory, cpu) if g is not None)
+    grade = [sys.executable, "-m", "lstm_lab.cli", "grade", "solutions", "--results", str(results)]
+    grade += list(extra_args)
+    command = (["taskset", "-c", cores] if cores else []) + grade
+    shell = ["sh", "-c", f'{enter} exec "$@"', "sh", *command]
+    before = os.times()
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        shell, env=env, cwd=out, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    sampler = Sampler(proc.pid, memory)
+    sampler.start()
+    output, _ = proc.communicate()
+    wall = time.monotonic() - started
+    sampler.stop.set()
+    sampler.join()
+    after = os.times()
+    cgroup_peak = None
+    oom = False
+    if memory is not None:
+        try:
+            cgroup_peak = int((memory / "memory.max_usage_in_bytes").read_text()) / 2**20
+            oom = any(
+                line.startswith("oom_kill ") and int(line.split()[1]) > 0
+                for line in (memory / "memory.oom_control").read_text().splitlines()
+            )
+        except (OSError, ValueError):
+            pass
+    remove_group(memory)
+    remove_group(cpu)
+    data = json.loads(results.read_text()) if results.exists() else {}
+    shutil.rmtree(out, ignore_errors=True)
+    extra = data.get("extra_data", {})
+    return {
+        "name": name,
+        "exit": proc.returncode,
+        "score": f"{data.get('score', 0):g}/{data.get('max_score', 0):g}",
+        "wall": wall,
+        "cpu": (after.children_user + after.children_system)
+        - (before.children_user + before.children_system),
+        "peak_pss": sampler.peak_total,
+        "peak_role": sampler.peak_role,
+        "at_peak": sampler.at_peak,
+        "peak_worker": sampler.peak_worker,
+        "workers_alive": sampler.peak_workers_alive,
+        "cgroup_peak": cgroup_peak,
+        "cgroup_rss_peak": sampler.peak_rss_cgroup or None,
+        "oom": oom,
+        "test_seconds": extra.get("test_seconds", {}),
+        "workers": extra.get("workers", {}),
+        "tail": output.strip().splitlines()[-3:],
+    }
+
+
+# -- the report ------------------------------------------------------------------------------------
+def whole(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    return str(int(round(value)))
+
+
+def _pair(r: dict, name: str) -> str:
+    pss, private = r["at_peak"].get(name, (None, None))
+    return "-" if pss is None else f"{whole(pss)} / {whole(private)}"
+
+
+def _seconds_of(module: str):
+    return lambda r: r["test_seconds"].get(module)
+
+
+def table(runs: list[dict]) -> str:
+    done = [r for r in runs if "skipped" not in r]
+    modules = sorted({m for r in done for m in r["test_seconds"]})
+    rows = [
+        ("score", lambda r: r["score"]),
+        ("exit code", lambda r: str(r["exit"])),
+        ("wall time, s", lambda r: r["wall"]),
+        ("CPU time, s", lambda r: r["cpu"]),
+        *[(f"  tests of {m}, s", _seconds_of(m)) for m in modules],
+        ("  zygote start (TF import), s", lambda r: r["workers"].get("zygote_seconds")),
+        ("workers started", lambda r: r["workers"].get("workers_started")),
+        ("peak memory, PSS sum, MB", lambda r: r["peak_pss"]),
+        ("  at the peak: judge PSS / own, MB", lambda r: _pair(r, "judge")),
+        ("  at the peak: zygote PSS / own, MB", lambda r: _pair(r, "zygote")),
+        ("  at the peak: workers PSS / own, MB", lambda r: _pair(r, "worker")),
+        ("  largest worker ever (PSS), MB", lambda r: r["peak_worker"]),
+        ("  workers alive at once", lambda r: r["workers_alive"]),
+        ("cgroup peak incl. cache, MB", lambda r: r["cgroup_peak"]),
+        ("cgroup peak RSS (anon), MB", lambda r: r["cgroup_rss_peak"]),
+        ("killed for memory", lambda r: "yes" if r["oom"] else "no"),
+    ]
+    width = max(len(label) for label, _ in rows) + 2
+    col = max(14, *(len(r["name"]) + 2 for r in done)) if done else 14
+    lines = ["".ljust(width) + "".join(r["name"].rjust(col) for r in done)]
+    for label, get in rows:
+        cells = []
+        for r in done:
+            try:
+                cells.append(whole(get(r)).rjust(col))
+            except (KeyError, TypeError):
+                cells.append("-".rjust(col))
+        lines.append(label.ljust(width) + "".join(cells))
+    for r in runs:
+        if "skipped" in r:
+            lines.append(f"{r['name']}: skipped ({r['skipped']})")
+    return "\n".join(lines)
+
+
+def gradescope_options() -> list[str]:
+    """The options ``lstm-lab gradescope`` puts in ``run_autograder`` by default."""
+    from lstm_lab.cli import build_parser
+    from lstm_lab.grading.commands import EXERCISE_TIME_LIMITS
+
+    defaults = build_parser().parse_args(["gradescope", "x.zip"])
+    options = ["--memory", str(defaults.memory), "--recycle", str(defaults.recycle)]
+    options += ["--time-limit", f"{defaults.time_limit:g}"]
+    options += ["--call-timeout", f"{defaults.call_timeout:g}"]
+    for module, seconds in EXERCISE_TIME_LIMITS.items():
+        options += ["--exercise-time-limit", f"{module}={seconds:g}"]
+    return options
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--exercise", action="append", default=[], help="grade only these")
+    parser.add_argument(
+        "--runs",
+        nargs="+",
+        default=["grade-2", "grade-1", "baseline-2"],
+        choices=["grade-2", "grade-1", "baseline-2", "gradescope"],
+    )
+    parser.add_argument("--gradescope", action="store_true", help="add the emulated container")
+    parser.add_argument("--memory", type=int, help="--memory for the graded workers")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    extra = [a for m in args.exercise for a in ("--exercise", m)]
+    if args.memory:
+        extra += ["--memory", str(args.memory)]
+    names = list(args.runs) + (["gradescope"] if args.gradescope else [])
+    configs = {
+        "grade-2": dict(cores="0,1"),
+        "grade-1": dict(cores="0"),
+        "baseline-2": dict(cores="0,1", env_extra={"LSTM_LAB_ZYGOTE": "0"}),
+        "gradescope": dict(cores="0", container=True, options=gradescope_options()),
+    }
+    runs = []
+    for name in names:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        config = dict(configs[name])
+        options = config.pop("options", [])
+        result = run(name, extra_args=[*options, *extra], **config)
+        runs.append(result)
+        if "skipped" not in result:
+            print(f"  {name}: {whole(result['wall'])} s, {result['score']}", file=sys.stderr)
+    print(table(runs))
+    if args.json:
+        Path(args.json).write_text(json.dumps(runs, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
