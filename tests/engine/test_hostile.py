@@ -124,7 +124,7 @@ def test_results_json_is_the_judges_and_written_last(tmp_path, reference_scores)
 @pytest.mark.xfail(
     strict=False,
     reason="known gap (issue 5, open): under the Gradescope-like unshare wrapper the "
-    "read_solutions attack leaves ex03 not graded in full; the containment holds (no points gained) but the "
+    "read_solutions attack leaves ex03 not graded in full; no points are gained, but the "
     "other module's grade is disturbed",
 )
 def test_solutions_and_hidden_tests_are_unreadable(tmp_path, reference_scores, as_gradescope):
