@@ -166,10 +166,8 @@ def close_all() -> None:
         zygote.close()
         _ZYGOTE.clear()
     if _ZYGOTE.get("subreaper"):
-        sandbox.kill_descendants()
-    policy = sandbox.Policy.from_env()
-    if policy.drops and policy.dedicated_user:
-        sandbox.kill_user(policy.uid)  # anything of the workers' own user that escaped
+        sandbox.kill_descendants()  # orphans of workers were adopted by this judge: none escapes
+    # Not "every process of the workers' user": another judge on this machine may be grading.
 
 
 # -- processes -------------------------------------------------------------------------------------
@@ -528,6 +526,7 @@ class TargetProxy:
         strays |= set(sandbox.tree(worker))
         if self.policy.drops:  # orphans the judge adopted, recognised by their user
             strays |= {p for p in sandbox.children(os.getpid()) if _uid(p) == self.policy.uid}
+            strays -= {proxy.pid for proxy in list(_live) if proxy.pid is not None}
         strays.discard(worker)
         for pid in strays:
             try:

@@ -292,29 +292,85 @@ def unreadable_as(uid: int, gid: int, paths) -> str | None:
 
 
 # -- files -----------------------------------------------------------------------------------------
+#: Where judges on this machine agree on what they protected (so that two grades of one
+#: checkout at once restore the modes found before either, not each other's).
+_PROTECT_LEDGER = Path(tempfile.gettempdir()) / "lstm_lab_protected.json"
+
+
+def _ledger(update):
+    """Run ``update(ledger) -> result`` on the shared ledger, under an exclusive lock."""
+    import fcntl
+
+    with open(_PROTECT_LEDGER.with_suffix(".lock"), "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            ledger = json.loads(_PROTECT_LEDGER.read_text())
+        except (OSError, ValueError):
+            ledger = {}
+        result = update(ledger)
+        _PROTECT_LEDGER.write_text(json.dumps(ledger))
+        return result
+
+
 def protect(paths) -> list[tuple[str, int]]:
     """Make each existing directory unreadable to anyone but its owner; return how to undo it.
 
     Only meaningful when workers run as another user. Returns ``[(path, old_mode)]`` for
-    ``unprotect``.
+    ``unprotect``. Grades running at once share a count per path: the mode found by the first
+    is the one the last restores.
     """
-    changed = []
-    for path in paths:
-        path = Path(path)
-        if not path.exists():
-            continue
-        mode = path.stat().st_mode & 0o7777
-        os.chmod(path, mode & ~0o077)
-        changed.append((str(path), mode))
-    return changed
+
+    def update(ledger):
+        changed = []
+        for path in paths:
+            path = Path(path)
+            if not path.exists():
+                continue
+            key = str(path.resolve())
+            entry = ledger.get(key)
+            if entry is None or not _alive_any(entry["holders"]):
+                entry = ledger[key] = {"mode": path.stat().st_mode & 0o7777, "holders": []}
+            entry["holders"].append(os.getpid())
+            os.chmod(path, entry["mode"] & ~0o077)
+            changed.append((key, entry["mode"]))
+        return changed
+
+    return _ledger(update)
 
 
 def unprotect(changed) -> None:
-    for path, mode in changed:
+    """Undo ``protect``: the last grade holding a path restores its mode."""
+
+    def update(ledger):
+        for path, mode in changed:
+            entry = ledger.get(path)
+            holders = list((entry or {}).get("holders", []))
+            if os.getpid() in holders:
+                holders.remove(os.getpid())  # one hold of this process; it may hold twice
+            holders = [p for p in holders if _alive_any([p])]
+            if holders:
+                entry["holders"] = holders
+                continue
+            ledger.pop(path, None)
+            try:
+                os.chmod(path, mode)
+            except OSError:
+                pass
+
+    if changed:
+        _ledger(update)
+
+
+def _alive_any(pids) -> bool:
+    for pid in pids:
         try:
-            os.chmod(path, mode)
-        except OSError:
-            pass
+            os.kill(pid, 0)
+            return True
+        except ProcessLookupError:
+            continue
+        except PermissionError:
+            return True
+    return False
 
 
 def stage_target(path, policy: Policy) -> tuple[Path, tempfile.TemporaryDirectory | None]:

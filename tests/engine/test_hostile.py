@@ -17,6 +17,11 @@ from engine_support import HOSTILE, assemble, cheap_args, grade, hostile_marker_
 
 #: Seconds a call may take here: the attacks that loop are stopped this fast.
 CALL_TIMEOUT = "5"
+#: The grades whose workers drop to the one worker user run one after another, never beside
+#: each other (pytest-xdist ``--dist loadgroup``): kill_judge's ``kill(-1)`` as that user reaches
+#: every worker of that user on the machine, which on Gradescope (one grade per container) are its
+#: own, but here would be the workers of a grade running beside it.
+DROPPED = pytest.mark.xdist_group("dropped-user")
 
 
 @pytest.fixture(scope="module")
@@ -123,10 +128,10 @@ def test_results_json_is_the_judges_and_written_last(tmp_path, reference_scores)
 # -- attacks that need the privilege drop (root, as on Gradescope) ---------------------------------
 @pytest.mark.xfail(
     strict=False,
-    reason="known gap (issue 5, open): under the Gradescope-like unshare wrapper the "
-    "read_solutions attack leaves ex03 not graded in full; no points are gained, but the "
-    "other module's grade is disturbed",
+    reason="known gap (issue 5, open): beside other grades (pytest -n 2) the unshare-wrapped "
+    "attack sometimes leaves ex03 not graded in full; it passes when run alone",
 )
+@DROPPED
 def test_solutions_and_hidden_tests_are_unreadable(tmp_path, reference_scores, as_gradescope):
     # read_solutions answers with the reference when it can read it: it must not be able to.
     graded = attack("read_solutions", tmp_path, wrap=as_gradescope)
@@ -135,6 +140,7 @@ def test_solutions_and_hidden_tests_are_unreadable(tmp_path, reference_scores, a
     assert graded.module_score("ex02_windows")[0] < reference_scores["ex02_windows"][0]
 
 
+@DROPPED
 def test_a_worker_cannot_kill_the_judge(tmp_path, reference_scores, as_gradescope):
     graded = attack("kill_judge", tmp_path, wrap=as_gradescope)
     check_contained(graded, reference_scores, "kill_judge")
@@ -143,9 +149,10 @@ def test_a_worker_cannot_kill_the_judge(tmp_path, reference_scores, as_gradescop
 
 @pytest.mark.xfail(
     strict=False,
-    reason="known gap (issue 5, open): flaky under the Gradescope-like unshare wrapper on a "
-    "loaded machine; ex03 is sometimes not graded in full after the attack",
+    reason="known gap (issue 5, open): beside other grades (pytest -n 2) the unshare-wrapped "
+    "attack sometimes leaves ex03 not graded in full; it passes when run alone",
 )
+@DROPPED
 def test_results_json_is_out_of_a_dropped_workers_reach(tmp_path, reference_scores, as_gradescope):
     graded = attack("fake_results", tmp_path, wrap=as_gradescope)
     check_contained(graded, reference_scores, "fake_results")

@@ -135,3 +135,16 @@ def test_an_rss_watch_kills_a_growing_process():
         watch()
         time.sleep(0.05)
     assert watch.tripped and hog.wait(timeout=5) == -signal.SIGKILL
+
+
+def test_two_grades_at_once_restore_the_mode_found_before_either(tmp_path):
+    folder = tmp_path / "solutions"
+    folder.mkdir()
+    os.chmod(folder, 0o755)
+    first = sandbox.protect([folder])
+    second = sandbox.protect([folder])  # another grade of the same checkout, at the same time
+    assert second == first
+    sandbox.unprotect(first)
+    assert folder.stat().st_mode & 0o077 == 0  # the other grade still runs
+    sandbox.unprotect(second)
+    assert folder.stat().st_mode & 0o777 == 0o755
