@@ -255,8 +255,10 @@ def main(argv: list[str] | None = None) -> int:
     print(describe_machine(), flush=True)
     print(f"target: {args.target}; warming up...", file=sys.stderr, flush=True)
     warm_up(chosen)
-    for a in chosen:
-        for seed in seeds:
+    # Seed by seed, every approach in turn: a burst of load from elsewhere then slows every row
+    # a little rather than one row a lot.
+    for seed in seeds:
+        for a in chosen:
             run = a.train(seed)
             a.runs.append(run)
             print(

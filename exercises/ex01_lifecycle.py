@@ -17,7 +17,7 @@ from lstm_lab.models import StopAtLoss, set_seed
 #: Every prediction on the ramp must land within this of its target (the contract's check).
 LIFECYCLE_TOLERANCE = 0.05
 #: At most this many epochs: Adam's default learning rate (0.001) on the ramp, one sample a batch,
-#: reaches the stopping loss of ``run_lifecycle`` in 123 to 188 epochs (seeds 0-9).
+#: reaches the stopping loss of ``run_lifecycle`` in 123 to 188 epochs (seeds 0-19).
 LIFECYCLE_EPOCHS = 600
 
 
