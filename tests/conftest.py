@@ -19,7 +19,8 @@ import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 from lstm_lab.grading.errors import GradingFailure  # noqa: E402
-from lstm_lab.grading.proxy import TargetProxy  # noqa: E402
+from lstm_lab.grading.proxy import Relay, TargetProxy  # noqa: E402
+from lstm_lab.grading.scenarios import REFERENCE_PIECES  # noqa: E402
 from lstm_lab.target import TargetError, resolve  # noqa: E402
 
 # Grading is derandomised: the same submission gets the same examples, so the same score.
@@ -60,23 +61,38 @@ def target_path(pytestconfig):
 
 
 @pytest.fixture(scope="session")
-def target(target_path):
-    """The target's functions, run in a worker process: ``target.call(module, function, ...)``."""
-    proxy = TargetProxy(target_path)
+def solutions():
+    """The solutions in a worker of their own, or ``None`` where solutions/ is absent (the
+    student bundle). Its worker starts on first use."""
+    try:
+        path = resolve("solutions")
+    except TargetError:
+        yield None
+        return
+    proxy = TargetProxy(path)
     yield proxy
     proxy.close()
 
 
 @pytest.fixture(scope="session")
-def reference():
-    """The solutions, in a worker of their own: for the grader's differential checks only."""
-    try:
-        path = resolve("solutions")
-    except TargetError:
-        pytest.skip("solutions/ is not present: differential checks run on the grader only")
-    proxy = TargetProxy(path)
+def target(target_path, solutions):
+    """The target's functions, run in a worker process: ``target.call(module, function, ...)``.
+
+    Where the solutions are present, the worker may ask for the reference versions of the pieces
+    ex05 builds on (``scenarios.REFERENCE_PIECES``), and nothing else (``proxy.Relay``).
+    """
+    relay = None if solutions is None else Relay(solutions, allow=REFERENCE_PIECES)
+    proxy = TargetProxy(target_path, callbacks=relay)
     yield proxy
     proxy.close()
+
+
+@pytest.fixture(scope="session")
+def reference(solutions):
+    """The solutions, for the grader's differential checks only."""
+    if solutions is None:
+        pytest.skip("solutions/ is not present: differential checks run on the grader only")
+    return solutions
 
 
 class Outcome:

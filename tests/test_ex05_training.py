@@ -3,6 +3,11 @@
 Every check is made by the judge on what the trainer returns: the final weights are run through
 the NumPy LSTM (lstm_lab.oracle) on the validation sequences and on a fresh test set, and the
 recorded ``fit``/``train_on_batch`` calls show the order, the shuffling and the resets.
+
+Where solutions/ is present (the grader), every trainer runs on the reference versions of the
+ex02-ex04 functions it builds on, relayed from the solutions' worker
+(``scenarios.reference_pieces``), so that one mistake is not penalised twice; the student's own
+copy runs them on their own.
 """
 
 from __future__ import annotations
@@ -41,10 +46,27 @@ def data(seed):
     return X_train, y_train, X_val, y_val
 
 
+def on_reference_pieces(target) -> bool:
+    """Whether ex05 runs on the reference's ex02-ex04 (the grader, where solutions/ is present)."""
+    return target.callbacks is not None
+
+
+def called_trainer(target, trainer, *args, **kwargs) -> str:
+    call = called(trainer, "<echo data 90/10>", *args, **kwargs)
+    if on_reference_pieces(target):
+        call += " on the reference versions of what it builds on (ex02-ex04)"
+    return call
+
+
 def train(target, shared, trainer, seed, **kwargs):
+    # On the grader, the trainers run on the reference's sliding_windows, expand_labels,
+    # stateful_batches, build_stateful_classifier, reset_states and ResetStatesEvery: a mistake
+    # in those costs points in its own exercise, not again here. In the student bundle (no
+    # solutions) they run on the student's own.
+    scenario = "train_on_reference_probe" if on_reference_pieces(target) else "train_inputs_probe"
     key = (trainer, seed, tuple(sorted(kwargs.items())))
     return shared(key, lambda: target.scenario(
-        "train_inputs_probe", trainer, *data(seed), seed=seed, timeout=900, **kwargs))
+        scenario, trainer, *data(seed), seed=seed, timeout=900, **kwargs))
 
 
 def final_predictions(result, X):
@@ -108,8 +130,8 @@ def check_generalizes(result, seed, call):
 @pytest.mark.parametrize("chunk, batch_size", GRID)
 @STATEFUL
 def test_train_stateful_converges(target, shared, chunk, batch_size, seed):
-    call = called("train_stateful", "<echo data 90/10>", batch_size=batch_size, chunk=chunk,
-                  seed=seed)
+    call = called_trainer(target, "train_stateful", batch_size=batch_size, chunk=chunk,
+                          seed=seed)
     result = train(target, shared, "train_stateful", seed, batch_size=batch_size, chunk=chunk)
     check_converged(result, seed, call)
     check_generalizes(result, seed, call)
@@ -120,8 +142,8 @@ def test_train_stateful_converges(target, shared, chunk, batch_size, seed):
 @pytest.mark.parametrize("chunk, batch_size", [(1, 10), (5, 90)])
 @STATEFUL
 def test_train_stateful_reports_history_on_whole_sequences(target, shared, chunk, batch_size):
-    call = called("train_stateful", "<echo data 90/10>", batch_size=batch_size, chunk=chunk,
-                  seed=0)
+    call = called_trainer(target, "train_stateful", batch_size=batch_size, chunk=chunk,
+                          seed=0)
     result = train(target, shared, "train_stateful", 0, batch_size=batch_size, chunk=chunk)
     if result["type"] != "TrainResult":
         fail(call, f"it returned a {result['type']}", "an lstm_lab.TrainResult")
@@ -137,8 +159,8 @@ def test_train_stateful_feeds_in_order_and_resets_at_sequence_starts(
 ):
     # One stateful fit: shuffle=False, the layer's batch is batch_size, and the state is zero at
     # the start of every group of sequences (every L // chunk batches) and only there.
-    call = called("train_stateful", "<echo data 90/10>", batch_size=batch_size, chunk=chunk,
-                  seed=0)
+    call = called_trainer(target, "train_stateful", batch_size=batch_size, chunk=chunk,
+                          seed=0)
     result = train(target, shared, "train_stateful", 0, batch_size=batch_size, chunk=chunk)
     fits = [f for f in result["fit_calls"] if f["stateful"]]
     if not fits:
@@ -183,7 +205,7 @@ def test_train_stateful_feeds_in_order_and_resets_at_sequence_starts(
 @exercise(MODULE, points=2)
 @pytest.mark.parametrize("seed", SEEDS)
 def test_train_stateless_with_the_whole_sequence_solves_it(target, shared, seed):
-    call = called("train_stateless", "<echo data 90/10>", window=20, seed=seed)
+    call = called_trainer(target, "train_stateless", window=20, seed=seed)
     result = train(target, shared, "train_stateless", seed, window=20)
     check_converged(result, seed, call)
     check_generalizes(result, seed, call)
@@ -203,7 +225,7 @@ def test_train_stateless_on_windows_cannot_beat_the_ceiling(target, shared, seed
     # 6/11 is the best any stateless model can do on windows of 10; a trainer that scores more
     # on fresh windows has seen more than its window (whole sequences, or the validation side).
     # A model declared for windows also accepts whole sequences: fit must be given windows.
-    call = called("train_stateless", "<echo data 90/10>", window=10, seed=seed)
+    call = called_trainer(target, "train_stateless", window=10, seed=seed)
     result = train(target, shared, "train_stateless", seed, window=10)
     Xw, yw = ceiling_windows(seed)
     accuracy = oracle.accuracy(yw, final_predictions(result, Xw))
@@ -226,7 +248,7 @@ def test_train_stateless_on_windows_cannot_beat_the_ceiling(target, shared, seed
 @pytest.mark.slow
 @exercise(MODULE, points=1)
 def test_train_stateless_validates_per_window(target, shared):
-    call = called("train_stateless", "<echo data 90/10>", window=10, seed=0)
+    call = called_trainer(target, "train_stateless", window=10, seed=0)
     result = train(target, shared, "train_stateless", 0, window=10)
     _, _, X_val, y_val = data(0)
     Xw = np.stack([X_val[:, s : s + 10] for s in range(11)], axis=1).reshape(-1, 10, 1)
@@ -242,7 +264,7 @@ def test_train_stateless_validates_per_window(target, shared):
 @exercise(MODULE, points=3)
 @STATEFUL
 def test_train_per_timestep_converges(target, shared):
-    call = called("train_per_timestep", "<echo data 90/10>", seed=0)
+    call = called_trainer(target, "train_per_timestep", seed=0)
     result = train(target, shared, "train_per_timestep", 0)
     check_converged(result, 0, call)
     check_generalizes(result, 0, call)
@@ -255,7 +277,7 @@ def test_train_per_timestep_converges(target, shared):
 def test_train_per_timestep_resets_after_every_sequence(target, shared):
     # One train_on_batch per timestep of each sequence, the state zero exactly at each sequence's
     # first timestep.
-    call = called("train_per_timestep", "<echo data 90/10>", seed=0)
+    call = called_trainer(target, "train_per_timestep", seed=0)
     result = train(target, shared, "train_per_timestep", 0)
     calls, states = result["train_on_batch_calls"], result["train_on_batch_states"]
     epochs = len(result["history"].get("loss") or [])

@@ -749,7 +749,8 @@ class Relay:
 
     ``Relay(reference, allow=["ex03_labels.stateful_batches", "ex04_stateful.ResetStatesEvery"])``
     passed as ``TargetProxy(..., callbacks=...)`` lets the target's scenarios use
-    ``worker.reference_function``/``reference_model_function``/``reference_callback`` for those
+    ``worker.reference_function``/``reference_model_function``/``reference_builder``/
+    ``reference_callback`` for those
     names: functions answer with the reference's result; functions of a model and callbacks run
     in the reference's worker on a mirror of the target's model and act on it through actions.
     Nothing else can be asked, so a submission cannot make the judge run the reference on its
@@ -784,6 +785,17 @@ class Relay:
             made = self.reference._request(request, ".".join(name), None, "new", None)
             self._objects.add(int(made["id"]))
             return made
+        if op == "build":
+            name = (question.get("module"), question.get("function"))
+            self._check(name)
+            request = {
+                "op": "build",
+                "module": name[0],
+                "function": name[1],
+                "args": list(question.get("args") or []),
+                "kwargs": dict(question.get("kwargs") or {}),
+            }
+            return self.reference._request(request, ".".join(name), None, "build", None)
         if op == "apply":
             name = (question.get("module"), question.get("function"))
             self._check(name)

@@ -9,10 +9,25 @@ reference model lives here; ``["Sequential", {"layers": [...]}]`` nests a model 
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 #: The layer classes a probe spec may name.
 SPEC_LAYERS = ("LSTM", "GRU", "SimpleRNN", "Dense")
+
+#: What ex05's trainers build on, and how each piece reaches the reference when the judge grades
+#: them on the reference's pieces (``train_on_reference_probe``): data functions are answered
+#: with data; ``reset_states`` and the callback act on a mirror of the model; the builder sends
+#: the reference model's configuration. The judge's ``proxy.Relay`` allows exactly these names.
+REFERENCE_PIECES = {
+    "ex02_windows.sliding_windows": "function",
+    "ex03_labels.expand_labels": "function",
+    "ex03_labels.stateful_batches": "function",
+    "ex04_stateful.build_stateful_classifier": "builder",
+    "ex04_stateful.reset_states": "model_function",
+    "ex04_stateful.ResetStatesEvery": "callback",
+}
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -390,6 +405,65 @@ def _shape(value) -> list[int] | None:
         return None if shape is None else [int(d) for d in shape]
     except (TypeError, ValueError):
         return None
+
+
+@contextlib.contextmanager
+def reference_pieces(modules, module: str = "ex05_training"):
+    """Run ``module`` on the reference versions of ``REFERENCE_PIECES`` for the block.
+
+    Each piece is swapped wherever the target's ``module`` can reach it: in the module that
+    defines it (for ``from . import ex03_labels`` style) and in ``module``'s own names (for
+    ``from .ex03_labels import stateful_batches``, under that name or another). Yields the names
+    swapped. A piece whose module the target lacks is still swapped in ``module``'s names.
+    """
+    from . import worker
+
+    makers = {
+        "function": worker.reference_function,
+        "model_function": worker.reference_model_function,
+        "builder": worker.reference_builder,
+        "callback": worker.reference_callback,
+    }
+    user = modules.get(module)
+    saved: list[tuple[dict, str, object]] = []
+    missing = object()
+
+    def swap(namespace: dict, name: str, value) -> None:
+        saved.append((namespace, name, namespace.get(name, missing)))
+        namespace[name] = value
+
+    swapped = []
+    try:
+        for qualified, kind in REFERENCE_PIECES.items():
+            home, name = qualified.split(".")
+            stand_in = makers[kind](home, name)
+            try:
+                source = modules.get(home)
+            except Exception:  # noqa: BLE001 - missing or broken: only the user's names
+                source = None
+            original = getattr(source, name, missing) if source is not None else missing
+            if source is not None and source is not user:
+                swap(source.__dict__, name, stand_in)
+            for key, value in list(user.__dict__.items()):
+                if key == name or (original is not missing and value is original):
+                    swap(user.__dict__, key, stand_in)
+            swapped.append(qualified)
+        yield swapped
+    finally:
+        for namespace, name, value in reversed(saved):
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+
+
+def train_on_reference_probe(modules, trainer, X_train, y_train, X_val, y_val, **kwargs):
+    """``train_inputs_probe`` with ex05 running on the reference's ex02-ex04 (``reference_pieces``),
+    so that a mistake there is not counted again in ex05. Adds ``pieces``, the names swapped."""
+    with reference_pieces(modules) as swapped:
+        out = train_inputs_probe(modules, trainer, X_train, y_train, X_val, y_val, **kwargs)
+    out["pieces"] = swapped
+    return out
 
 
 def train_inputs_probe(modules, trainer, X_train, y_train, X_val, y_val, **kwargs):

@@ -11,6 +11,7 @@ Requests (decoded by ``codec``):
     {"op": "new", "module": m, "name": cls, "args": [...], "kwargs": {...}}    (reference side)
     {"op": "invoke", "id": n, "method": name, "args": [...], "mirror": {...}}  (reference side)
     {"op": "apply", "module": m, "function": f, "mirror": {...}}               (reference side)
+    {"op": "build", "module": m, "function": f, "args": [...], "kwargs": {...}} (reference side)
     {"op": "ping"}
 Answers: {"ok": value} or {"error": {"kind": ..., ...}} with kind one of
     "missing" (no such module), "import" (importing it raised), "attribute" (no such function),
@@ -24,7 +25,8 @@ While it works on a request the worker may also send
 The callback channel is how a scenario runs the target's code on the *reference* versions of
 what it builds on, without reference source in the worker: ``stand_ins`` swaps names in a target
 module for ``reference_function`` (data in, data out), ``reference_model_function`` (a function
-of a model, such as ``reset_states``) or ``reference_callback`` stand-ins, which ask the judge;
+of a model, such as ``reset_states``), ``reference_builder`` (a function that returns a compiled
+model) or ``reference_callback`` stand-ins, which ask the judge;
 the judge's ``proxy.Relay`` answers from the solutions' worker, for the names it allows. Models
 travel as mirrors (``mirror_of``: the layer tree and which layers are stateful); what the
 reference does to a mirror (reset a layer's state, stop training) comes back as actions.
@@ -186,6 +188,34 @@ def reference_model_function(module: str, function: str):
 
     stand_in.__name__ = stand_in.__qualname__ = function
     stand_in.__doc__ = f"The reference {module}.{function}, run on a mirror of the model."
+    return stand_in
+
+
+def reference_builder(module: str, function: str):
+    """A stand-in for ``module.function(...)`` that returns a compiled Keras model: the reference
+    builds it in the solutions' worker and sends its configuration and compile settings (no
+    weights, no code); the model is rebuilt here from them, so its initial weights come from this
+    process's seeded generators, as the target's own builder's would."""
+
+    def stand_in(*args, **kwargs):
+        import keras
+
+        answer = ask_judge(
+            {
+                "op": "build",
+                "module": module,
+                "function": function,
+                "args": list(args),
+                "kwargs": kwargs,
+            }
+        )
+        model = keras.models.model_from_json(answer["config"])
+        if answer.get("compile"):
+            model.compile_from_config(answer["compile"])
+        return model
+
+    stand_in.__name__ = stand_in.__qualname__ = function
+    stand_in.__doc__ = f"The reference {module}.{function}, rebuilt from its configuration."
     return stand_in
 
 
@@ -366,6 +396,13 @@ def _apply_function(modules: Modules, request: dict) -> dict:
     return {"result": result, "actions": actions}
 
 
+def _build_model(modules: Modules, request: dict) -> dict:
+    function = getattr(modules.get(request["module"]), request["function"])
+    model = function(*(request.get("args") or []), **(request.get("kwargs") or {}))
+    compiled = model.get_compile_config() if getattr(model, "compiled", False) else None
+    return {"config": model.to_json(), "compile": compiled}
+
+
 def _invoke(request: dict) -> dict:
     obj = _objects[int(request["id"])]
     actions: list = []
@@ -412,6 +449,8 @@ def handle(request: dict, modules: Modules):
             result = _invoke(request)
         elif op == "apply":
             result = _apply_function(modules, request)
+        elif op == "build":
+            result = _build_model(modules, request)
         elif op == "drop":
             _objects.pop(int(request.get("id", 0)), None)
             result = None

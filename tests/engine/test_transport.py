@@ -272,3 +272,70 @@ def test_exercise_limits_can_differ_by_exercise():
     assert proxy.BUDGET.exercise_limit("ex01_lifecycle") == 60
     with pytest.raises(ValueError):
         proxy.parse_exercise_limits(["ex09=1"])
+
+
+# -- ex05 graded on the reference's pieces ---------------------------------------------------------
+BROKEN_PIECES = '''
+
+def stateful_batches(X, y, batch_size, chunk=1):
+    raise ValueError("this submission's stateful_batches is broken")
+'''
+BROKEN_BUILDER = '''
+
+def build_stateful_classifier(batch_size, chunk=1, units=8, features=1, learning_rate=0.01):
+    raise NotImplementedError
+'''
+
+
+def test_ex05_runs_on_the_reference_pieces_and_only_with_a_relay(tmp_path, monkeypatch):
+    # A submission whose ex03 and ex04 are broken: on its own pieces ex05 cannot train; on the
+    # reference's, relayed by the judge, it trains, resets at group starts and converges.
+    monkeypatch.setenv("LSTM_LAB_PRELOAD", "numpy,keras")
+    from lstm_lab.data import echo_split
+    from lstm_lab.grading.scenarios import REFERENCE_PIECES
+
+    submission = assemble(tmp_path, "submission")
+    for module, broken in (("ex03_labels", BROKEN_PIECES), ("ex04_stateful", BROKEN_BUILDER)):
+        path = submission / f"{module}.py"
+        path.write_text(path.read_text() + broken)
+    X_train, X_val, y_train, y_val = echo_split(0)
+    data = (X_train, y_train, X_val, y_val)
+
+    own = TargetProxy(submission, timeout=300)
+    with pytest.raises(errors.GradingFailure, match="broken"):
+        own.scenario("train_inputs_probe", "train_stateful", *data, batch_size=90, chunk=10)
+
+    relay = Relay(TargetProxy("solutions"), allow=REFERENCE_PIECES)
+    target = TargetProxy(submission, callbacks=relay, timeout=300)
+    result = target.scenario(
+        "train_on_reference_probe", "train_stateful", *data, batch_size=90, chunk=10
+    )
+    assert result["pieces"] == list(REFERENCE_PIECES)
+    assert result["model"]["input_shape"] == [90, 10, 1]
+    (fit,) = [f for f in result["fit_calls"] if f["stateful"]]
+    zero_at = [batch for batch, zero, carried in fit["batches"] if zero and not carried]
+    assert zero_at and all(batch % 2 == 0 for batch in zero_at), zero_at
+    assert result["history"]["val_accuracy"][-1] == 1.0
+    # The stand-ins are gone after the scenario: the submission's own pieces are back.
+    with pytest.raises(errors.GradingFailure, match="broken"):
+        target.call("ex03_labels", "stateful_batches", X_train, y_train, 90, 10)
+
+
+def test_a_relayed_builder_sends_the_reference_model_without_weights(monkeypatch):
+    monkeypatch.setenv("LSTM_LAB_PRELOAD", "numpy,keras")
+    reference = TargetProxy("solutions", timeout=120)
+    relay = Relay(reference, allow=["ex04_stateful.build_stateful_classifier"])
+    question = {
+        "op": "build",
+        "module": "ex04_stateful",
+        "function": "build_stateful_classifier",
+        "args": [10, 2, 4, 1, 0.05],
+    }
+    answer = relay(question)
+    config = json.loads(answer["config"])
+    assert "weights" not in answer
+    assert answer["compile"]["loss"] == "binary_crossentropy"
+    assert answer["compile"]["optimizer"]["config"]["learning_rate"] == pytest.approx(0.05)
+    assert "LSTM" in answer["config"] and config["class_name"] in ("Sequential", "Functional")
+    with pytest.raises(PermissionError):
+        relay({**question, "function": "reset_states"})
