@@ -1,6 +1,6 @@
-"""How long a full grade of the reference takes, and how much memory it holds, and where.
+"""A full grade's time (reference and stubs, cold and warm), its peak memory, and where.
 
-    python benchmarks/grade.py                      # 2 cores, 1 core, and the baseline
+    python benchmarks/grade.py                      # cold and warm, stubs, 1 core, baseline
     python benchmarks/grade.py --exercise ex03_labels --runs grade-2 baseline-2   # a quick look
     python benchmarks/grade.py --gradescope         # also inside an emulated Gradescope container
 
@@ -13,7 +13,12 @@ would see.
 
 Configurations (all in the same run, so that they compare on the same noisy machine):
 
-- ``grade-2``: the grade on 2 cores (``taskset -c 0,1``);
+- ``cold-2``: the grade on 2 cores after dropping the kernel's page cache
+  (``/proc/sys/vm/drop_caches``, as root; where that is refused, the row says so and it is a
+  first run only): TensorFlow's files are read from disk again, as on a fresh container;
+- ``grade-2``: the grade on 2 cores (``taskset -c 0,1``), warm: right after another grade;
+- ``stubs-cold-2``, ``stubs-2``: the same two for the stubs (``exercises/``): every test fails
+  with "not implemented yet", so this is the suite's own cost without any training;
 - ``grade-1``: the grade on one core (``taskset -c 0``);
 - ``baseline-2``: the same grade with a fresh interpreter per worker (``LSTM_LAB_ZYGOTE=0``), as
   before the zygote: what forking workers from one TensorFlow import saves;
@@ -190,7 +195,26 @@ def remove_group(group: Path | None) -> None:
 
 
 # -- one run ---------------------------------------------------------------------------------------
-def run(name: str, cores: str | None, extra_args, env_extra=None, container=False) -> dict:
+def drop_page_cache() -> str | None:
+    """Empty the kernel's page cache (root only); ``None`` if done, else why not."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError as error:
+        return f"page cache not dropped ({error.strerror})"
+    return None
+
+
+def run(
+    name: str,
+    cores: str | None,
+    extra_args,
+    env_extra=None,
+    container=False,
+    target="solutions",
+    cold=False,
+) -> dict:
+    note = drop_page_cache() if cold else None
     out = Path(tempfile.mkdtemp(prefix="grade_bench_"))
     results = out / "results.json"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT), **(env_extra or {}))
@@ -207,7 +231,7 @@ def run(name: str, cores: str | None, extra_args, env_extra=None, container=Fals
         (cpu / "cpu.cfs_period_us").write_text("100000")
         (cpu / "cpu.cfs_quota_us").write_text("50000")
     enter = " ".join(f"echo $$ > {g}/cgroup.procs;" for g in (memory, cpu) if g is not None)
-    grade = [sys.executable, "-m", "lstm_lab.cli", "grade", "solutions", "--results", str(results)]
+    grade = [sys.executable, "-m", "lstm_lab.cli", "grade", target, "--results", str(results)]
     grade += list(extra_args)
     command = (["taskset", "-c", cores] if cores else []) + grade
     shell = ["sh", "-c", f'{enter} exec "$@"', "sh", *command]
@@ -257,6 +281,7 @@ def run(name: str, cores: str | None, extra_args, env_extra=None, container=Fals
         "test_seconds": extra.get("test_seconds", {}),
         "workers": extra.get("workers", {}),
         "tail": output.strip().splitlines()[-3:],
+        "note": note,
     }
 
 
@@ -313,6 +338,8 @@ def table(runs: list[dict]) -> str:
     for r in runs:
         if "skipped" in r:
             lines.append(f"{r['name']}: skipped ({r['skipped']})")
+        elif r.get("note"):
+            lines.append(f"{r['name']}: {r['note']}")
     return "\n".join(lines)
 
 
@@ -336,9 +363,11 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--runs",
         nargs="+",
-        default=["grade-2", "grade-1", "baseline-2"],
-        choices=["grade-2", "grade-1", "baseline-2", "gradescope"],
-    )
+        default=["cold-2", "grade-2", "stubs-cold-2", "stubs-2", "grade-1", "baseline-2"],
+        choices=[
+            "cold-2", "grade-2", "stubs-cold-2", "stubs-2", "grade-1", "baseline-2", "gradescope"
+        ],
+    )  # fmt: skip
     parser.add_argument("--gradescope", action="store_true", help="add the emulated container")
     parser.add_argument("--memory", type=int, help="--memory for the graded workers")
     parser.add_argument("--json", help="also write the figures to this file")
@@ -348,7 +377,10 @@ def main(argv=None) -> int:
         extra += ["--memory", str(args.memory)]
     names = list(args.runs) + (["gradescope"] if args.gradescope else [])
     configs = {
+        "cold-2": dict(cores="0,1", cold=True),
         "grade-2": dict(cores="0,1"),
+        "stubs-cold-2": dict(cores="0,1", cold=True, target="exercises"),
+        "stubs-2": dict(cores="0,1", target="exercises"),
         "grade-1": dict(cores="0"),
         "baseline-2": dict(cores="0,1", env_extra={"LSTM_LAB_ZYGOTE": "0"}),
         "gradescope": dict(cores="0", container=True, options=gradescope_options()),
