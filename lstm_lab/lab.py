@@ -7,6 +7,14 @@ approach calls the target's function in this process through its public signatur
 target has not implemented yet becomes a "not implemented yet" row, any other exception that
 approach's error, and the rest still runs.
 
+The lab holds no answers of its own. The pitfalls are built from the target's
+``stateful_batches``, ``build_stateful_classifier`` and ``ResetStatesEvery``, and the stateless
+rows' ceiling is the target's ``stateless_ceiling``; where the target has not implemented them
+yet, the reference solution's stand in if the reference solutions are at hand (``solutions/`` in
+the instructor's repository, or ``$LSTM_LAB_REFERENCE``: see ``reference_target``). Without them
+a pitfall row says what it needs first ("needs ex04_stateful.build_stateful_classifier ...
+first"), and a stateless row has no ceiling.
+
 The result is a plain dict (see ``run_lab``) that ``lstm_lab.report`` turns into a terminal
 table, ``results.json``, learning-curve plots and ``index.html``. This module imports neither
 TensorFlow nor matplotlib at import time, so that ``lstm-lab --help`` stays fast.
@@ -19,6 +27,7 @@ import contextlib
 import inspect
 import logging
 import math
+import os
 import platform
 import time
 import traceback
@@ -40,6 +49,10 @@ OK, NOT_IMPLEMENTED, ERROR = "ok", "not implemented", "error"
 
 #: The life-cycle lesson's success criterion: every prediction within this of its target.
 LIFECYCLE_TOLERANCE = 0.05
+
+#: Names the reference solutions' directory (a target, as ``--target`` takes it; empty: none).
+#: Unset, it is ``solutions``, found as ``lstm_lab.target.resolve`` finds targets.
+REFERENCE_ENV = "LSTM_LAB_REFERENCE"
 
 
 @dataclass(frozen=True)
@@ -170,8 +183,9 @@ APPROACHES: tuple[Approach, ...] = (
         None,
         "train_timesteps_across_batch",
         {"batch_size": "L"},
-        about="One sequence per batch, its 20 timesteps as the 20 rows of the batch, the states "
-        "reset before every batch (that is, every sequence).",
+        about="The rows of stateful_batches(X, y, 1, 1), fed 20 to a batch: one sequence per "
+        "batch, its 20 timesteps as the 20 rows, the states reset before every batch "
+        "(ResetStatesEvery(1): before every sequence).",
         what_goes_wrong="A stateful layer keeps one state per row of the batch. The state of row "
         "0, which read the bit, is handed to row 0 of the next batch (timestep 0 of the next "
         "sequence), never to timestep 1: every timestep is seen alone. Only row 0 can know the "
@@ -186,7 +200,8 @@ APPROACHES: tuple[Approach, ...] = (
         "train_resetting_every_batch",
         {"batch_size": 10},
         about="The correct layout of 'Stateful fit, batch 10', but the states are reset before "
-        "every batch instead of before every group of L batches.",
+        "every batch (ResetStatesEvery(1)) instead of before every group of L batches "
+        "(ResetStatesEvery(L)).",
         what_goes_wrong="With one timestep per batch, a reset before every batch starts every "
         "timestep from zeros: the memory is thrown away and the bit is lost right after "
         "timestep 0. The model is a stateless model on windows of 1, whose ceiling is "
@@ -247,10 +262,25 @@ PITFALL_EPOCHS = {
 # Pure helpers (no TensorFlow): convergence, ceilings, numbers for JSON.
 
 
-def reference_ceiling(seq_len: int, window: int) -> float:
-    """The stateless ceiling of the balanced echo data, ``(1 + 0.5 (L - w)) / (L - w + 1)``."""
-    others = seq_len - window
-    return (1.0 + 0.5 * others) / (others + 1)
+def reference_target(reference: str | Path | None = None) -> Path | None:
+    """The directory of the reference solutions, or ``None`` when there are none.
+
+    The reference solutions stand in for what a target has not implemented yet where the lab
+    needs it (the pitfalls' pieces, the stateless ceiling). ``reference`` names them as a
+    target (a path, or ``solutions``); ``""`` means none; ``None`` (the default) reads
+    ``$LSTM_LAB_REFERENCE``, and ``solutions`` when that is unset. A name that resolves to no
+    directory (the student bundle has no ``solutions/``) gives ``None``.
+    """
+    if reference is None:
+        reference = os.environ.get(REFERENCE_ENV, "solutions")
+    if isinstance(reference, str) and not reference.strip():
+        return None
+    from .target import TargetError, resolve
+
+    try:
+        return resolve(reference)
+    except TargetError:
+        return None
 
 
 def converged_epoch(history: dict, accuracy: float, loss: float) -> int | None:
@@ -334,6 +364,7 @@ def new_row(approach: Approach, length: int) -> dict[str, Any]:
         "ceiling": None,
         "history": {},
         "notes": [],
+        "needs": None,
     }
 
 
@@ -409,6 +440,9 @@ class Lab:
     seed: int = 0
     quick: bool = False
     progress: Callable[[str], None] = lambda line: None
+    #: The reference solutions whose pieces stand in for the pitfalls (``None``: the default of
+    #: ``reference_target``; ``""``: none).
+    reference: str | Path | None = None
     data: tuple = ()
     threshold: dict[str, float] = field(default_factory=dict)
 
@@ -425,6 +459,21 @@ class Lab:
         if not hasattr(loaded, name):
             raise NotImplementedError(f"{module}.py has no function {name}")
         return getattr(loaded, name)
+
+    def reference_function(self, module: str, name: str):
+        """The reference solution's ``module.name``, or ``None`` when there is none."""
+        from .target import load_module
+
+        where = reference_target(self.reference)
+        if where is None:
+            return None
+        try:
+            loaded = load_module(where, module)
+        except ModuleNotFoundError as error:
+            if not _not_implemented(error):
+                raise
+            return None
+        return getattr(loaded, name, None)
 
     # -- one approach --------------------------------------------------------------------------
 
@@ -543,7 +592,13 @@ class Lab:
         length = X_train.shape[1]
         kwargs = approach.arguments(length)
         epochs = PITFALL_EPOCHS[self.quick][approach.id]
-        pieces = pitfalls.Pieces.from_target(self.target)
+        pieces = pitfalls.Pieces.from_target(self.target, self.reference)
+        missing = pieces.error()
+        if missing is not None:  # neither the target nor a reference solution has them
+            row["status"] = NOT_IMPLEMENTED
+            row["message"] = str(missing)
+            row["needs"] = list(missing.needs)
+            return
         result, seconds, stamps = self._timed(
             fn,
             X_train,
@@ -560,23 +615,35 @@ class Lab:
         row["pitfall_facts"] = dict(result.facts)
 
     def _ceiling(self, approach: Approach, row: dict, length: int) -> None:
+        """The target's ``stateless_ceiling(L, window)``, checked against the reference
+        solution's; the reference solution's stands in where the target's fails."""
         window = length if approach.window == "L" else approach.window
-        reference = reference_ceiling(length, window)
+        try:
+            fn = self.reference_function("ex02_windows", "stateless_ceiling")
+            reference = finite(fn(length, window)) if fn is not None else None
+        except Exception:  # the row's own result matters more than the check
+            reference = None
         try:
             ceiling = finite(self.function("ex02_windows", "stateless_ceiling")(length, window))
-        except Exception as error:  # the reference formula stands in
+        except Exception as error:  # the reference solution's stands in, if there is one
             why = "not implemented yet" if _not_implemented(error) else describe_exception(error)
             row["ceiling"] = reference
-            row["notes"].append(
-                f"ceiling {reference:.3f} from the reference formula: the target's "
-                f"stateless_ceiling is {why}"
-            )
+            if reference is None:
+                row["notes"].append(
+                    f"no ceiling: the target's stateless_ceiling is {why}, and there is no "
+                    "reference solution to stand in"
+                )
+            else:
+                row["notes"].append(
+                    f"ceiling {reference:.3f} from the reference solution: the target's "
+                    f"stateless_ceiling is {why}"
+                )
             return
         row["ceiling"] = ceiling
-        if ceiling is None or abs(ceiling - reference) > 1e-9:
+        if reference is not None and (ceiling is None or abs(ceiling - reference) > 1e-9):
             row["notes"].append(
                 f"the target's stateless_ceiling({length}, {window}) gives {ceiling}; the "
-                f"formula (1 + 0.5 (L - w)) / (L - w + 1) gives {reference:.4f}"
+                f"reference solution's, (1 + 0.5 (L - w)) / (L - w + 1), gives {reference:.4f}"
             )
 
     # -- the whole lab -------------------------------------------------------------------------
@@ -670,6 +737,8 @@ class Lab:
 def progress_summary(row: dict) -> str:
     """One line on how an approach ended, for the progress output."""
     if row["status"] == NOT_IMPLEMENTED:
+        if row.get("needs"):
+            return f"not run: {row['message']}"
         return f"not implemented yet ({row['message']})"
     if row["status"] == ERROR:
         return f"error: {row['message']}"
@@ -701,6 +770,7 @@ def run_lab(
     quick: bool = False,
     progress: Callable[[str], None] | None = None,
     only: list[str] | None = None,
+    reference: str | Path | None = None,
 ) -> dict[str, Any]:
     """Run the lab against ``target`` and return the results (see ``Lab.run``).
 
@@ -708,6 +778,10 @@ def run_lab(
     prints them); by default the run is silent.
 
     ``only`` restricts the run to the approaches with these ids (for tests and quick looks).
+
+    ``reference`` names the reference solutions whose pieces stand in for the target's in the
+    pitfalls (see ``reference_target``: by default ``$LSTM_LAB_REFERENCE``,
+    else ``solutions``, if found; ``""`` for none).
     """
     from .target import resolve
 
@@ -717,7 +791,7 @@ def run_lab(
         if unknown:
             raise ValueError(f"only must name approaches of the lab, got unknown {unknown}")
         approaches = tuple(a for a in APPROACHES if a.id in only)
-    lab = Lab(target=resolve(target), seed=seed, quick=quick)
+    lab = Lab(target=resolve(target), seed=seed, quick=quick, reference=reference)
     if progress is not None:
         lab.progress = progress
     return lab.run(approaches)

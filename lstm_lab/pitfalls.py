@@ -6,17 +6,19 @@ trainer of ``ex05_training``, and returns a ``PitfallResult`` (a ``TrainResult``
 facts about the mistake) whose validation, like the correct trainers', is taken on whole
 validation sequences from a zero state (``lstm_lab.models.SequenceValidation``).
 
-They reuse the target's correct pieces where it has them (``ex04_stateful``'s
-``build_stateful_classifier`` and ``reset_states``), so that a student sees the pitfalls with
-their own model; where the target has not implemented them yet, the lab's own versions of what
-the contract describes stand in (``Pieces``).
+The lab has no correct pieces of its own: the pitfalls are built from the contract's
+``ex03_labels.stateful_batches``, ``ex04_stateful.build_stateful_classifier`` and
+``ex04_stateful.ResetStatesEvery`` (``PIECES``), taken from the target where it has implemented
+them, so that a student sees the pitfalls with their own code. Where it has not, the reference
+solution's stand in when the reference solutions are at hand (``solutions/`` of the instructor's
+repository, or ``$LSTM_LAB_REFERENCE``: see ``lstm_lab.lab.reference_target``); otherwise the
+pitfall cannot run, and ``Pieces`` says what it needs first (``MissingPieces``).
 
 This module imports Keras.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,11 +27,20 @@ import keras
 import numpy as np
 
 from . import checks
+from .lab import reference_target
 from .models import SequenceValidation, StopWhenConverged, set_seed
 from .results import TrainResult
 
 #: The learning rate of ``build_stateful_classifier``'s contract default.
 LEARNING_RATE = 0.01
+
+#: The contract's correct pieces the pitfalls are built from, ``(module, name)``: the layout, the
+#: model and the resets.
+PIECES = (
+    ("ex03_labels", "stateful_batches"),
+    ("ex04_stateful", "build_stateful_classifier"),
+    ("ex04_stateful", "ResetStatesEvery"),
+)
 
 
 @dataclass
@@ -45,119 +56,178 @@ class PitfallResult(TrainResult):
 
 
 # --------------------------------------------------------------------------------------------
-# The correct pieces: the target's where it has them, else the lab's.
+# The correct pieces: the target's where it has them, else the reference solution's.
 
 
-def lab_build_stateful_classifier(batch_size, chunk=1, units=8, features=1, learning_rate=0.01):
-    """The contract's ``build_stateful_classifier``, for targets that lack one."""
-    model = keras.Sequential(
-        [
-            keras.Input(batch_shape=(batch_size, chunk, features)),
-            keras.layers.LSTM(units, stateful=True),
-            keras.layers.Dense(1, activation="sigmoid"),
-        ]
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss="binary_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
+def _join(words: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def lab_reset_states(model) -> int:
-    """The contract's ``reset_states``: zero every stateful layer; how many were reset."""
-    count = 0
-    for layer in model.layers:
-        if getattr(layer, "stateful", False) and hasattr(layer, "reset_state"):
-            layer.reset_state()
-            count += 1
-    return count
+def needs_phrase(needs: list[str]) -> str:
+    """``needs ex03_labels.stateful_batches, ex04_stateful.build_stateful_classifier and
+    ResetStatesEvery first``: each module named once, before its first piece."""
+    words, module = [], None
+    for qualified in needs:
+        owner, name = qualified.split(".", 1)
+        words.append(name if owner == module else qualified)
+        module = owner
+    return f"needs {_join(words)} first"
+
+
+class MissingPieces(NotImplementedError):
+    """Neither the target nor a reference solution has pieces a pitfall is built from.
+
+    ``needs`` are the pieces (``"module.name"``), ``reason`` why neither could give them.
+    """
+
+    def __init__(self, needs: list[str], reason: str):
+        self.needs, self.reason = list(needs), reason
+        super().__init__(f"{needs_phrase(self.needs)}: {reason}")
+
+
+def _plain_model() -> keras.Model:
+    """A tiny model without state, for trying a reset callback on."""
+    return keras.Sequential([keras.Input((1, 1)), keras.layers.Dense(1)])
+
+
+def _try_piece(name: str, piece) -> None:
+    """Use ``piece`` once on something tiny: a stub raises ``NotImplementedError`` here.
+
+    Any other exception is left to the real use, where it becomes the pitfall's error.
+    """
+    try:
+        if name == "stateful_batches":
+            piece(np.zeros((2, 2, 1), np.float32), np.array([0, 1]), 1, 1)
+        elif name == "build_stateful_classifier":
+            piece(1, 1, 1, 1, LEARNING_RATE)
+        elif name == "ResetStatesEvery":
+            callback = piece(1)
+            callback.set_model(_plain_model())
+            callback.on_train_batch_begin(0)
+            callback.on_test_batch_begin(0)
+            callback.on_predict_batch_begin(0)
+    except NotImplementedError:
+        raise
+    except Exception:  # not a stub: its errors show where it is really used
+        pass
+
+
+def _load(where: Path, module: str):
+    """``where``'s ``module``, or ``None`` if it has none (nor a sibling module it imports)."""
+    from .target import MODULES, load_module
+
+    try:
+        return load_module(where, module)
+    except ModuleNotFoundError as error:
+        if (error.name or "").rsplit(".", 1)[-1] not in MODULES:
+            raise  # the module imports something that is not installed: its error
+        return None
 
 
 @dataclass
 class Pieces:
-    """``build_stateful_classifier`` and ``reset_states``, with a record of whose they were."""
+    """The pieces of ``PIECES`` the pitfalls use, with a record of whose each one is.
 
-    target_build: Callable | None = None
-    target_reset: Callable | None = None
-    used: dict[str, str] = field(default_factory=dict)
+    ``chosen`` maps ``"module.name"`` to the piece, ``whose`` to ``"target"`` or
+    ``"reference"``; ``missing`` lists the pieces neither has, ``why`` says why the target's
+    could not be used, and ``reference`` is the reference solutions' directory (or ``None``).
+    """
+
+    chosen: dict[str, Any] = field(default_factory=dict)
+    whose: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    why: dict[str, str] = field(default_factory=dict)
+    reference: Path | None = None
 
     @classmethod
-    def from_target(cls, target: str | Path | None) -> Pieces:
-        """The target's ``ex04_stateful`` pieces, where it has the module and the functions."""
-        pieces = cls()
-        if target is None:
-            return pieces
-        from .target import MODULES, load_module
+    def from_target(cls, target: str | Path | None, reference: str | Path | None = None) -> Pieces:
+        """Each piece from ``target`` if it has implemented it, else from the reference.
 
-        try:
-            module = load_module(target, "ex04_stateful")
-        except ModuleNotFoundError as error:
-            if (error.name or "").rsplit(".", 1)[-1] not in MODULES:
-                raise  # the target imports something that is not installed: its error
-            return pieces  # no ex04_stateful.py (or a sibling it imports): the lab's pieces
-        pieces.target_build = getattr(module, "build_stateful_classifier", None)
-        pieces.target_reset = getattr(module, "reset_states", None)
+        ``reference`` is as ``reference_target`` takes it (by default ``solutions``, if found).
+        """
+        pieces = cls(reference=reference_target(reference))
+        for module, name in PIECES:
+            key = f"{module}.{name}"
+            piece, why = _target_piece(target, module, name)
+            if piece is not None:
+                pieces.chosen[key], pieces.whose[key] = piece, "target"
+                continue
+            pieces.why[key] = why
+            loaded = _load(pieces.reference, module) if pieces.reference is not None else None
+            piece = getattr(loaded, name, None)
+            if piece is not None:
+                pieces.chosen[key], pieces.whose[key] = piece, "reference"
+            else:
+                pieces.missing.append(key)
         return pieces
 
-    def build(self, batch_size, chunk, units, features) -> keras.Model:
-        """A compiled stateful classifier: the target's, or the lab's if it is not implemented."""
-        if self.target_build is not None:
-            try:
-                model = self.target_build(batch_size, chunk, units, features, LEARNING_RATE)
-            except NotImplementedError:
-                pass
-            else:
-                self.used["build_stateful_classifier"] = "target"
-                return model
-        self.used["build_stateful_classifier"] = "lab"
-        return lab_build_stateful_classifier(batch_size, chunk, units, features, LEARNING_RATE)
+    def error(self) -> MissingPieces | None:
+        """What the pitfalls need first, or ``None`` when every piece is at hand."""
+        if not self.missing:
+            return None
+        whys = list(dict.fromkeys(self.why[key] for key in self.missing))
+        if self.reference is None:
+            stand_in = "no reference solution to stand in"
+        else:
+            stand_in = f"nor do the reference solutions in {self.reference}"
+        return MissingPieces(self.missing, f"{'; '.join(whys)}; {stand_in}")
 
-    def resetter(self, model) -> Callable[[Any], Any]:
-        """The reset function to use on ``model``: the target's unless it is not implemented."""
-        if self.target_reset is not None:
-            try:
-                self.target_reset(model)  # a fresh model: resetting it changes nothing
-            except NotImplementedError:
-                pass
-            else:
-                self.used["reset_states"] = "target"
-                return self.target_reset
-        self.used["reset_states"] = "lab"
-        return lab_reset_states
+    def require(self) -> None:
+        """Raise ``MissingPieces`` unless every piece is at hand."""
+        error = self.error()
+        if error is not None:
+            raise error
+
+    def _get(self, module: str, name: str):
+        self.require()
+        return self.chosen[f"{module}.{name}"]
+
+    def layout(self, X, y, batch_size: int, chunk: int = 1):
+        """``ex03_labels.stateful_batches``: the rows of the stateful layout, and their labels."""
+        Xs, ys = self._get("ex03_labels", "stateful_batches")(X, y, batch_size, chunk)
+        return np.asarray(Xs, dtype=np.float32), np.asarray(ys).reshape(-1)
+
+    def build(self, batch_size: int, chunk: int, units: int, features: int) -> keras.Model:
+        """``ex04_stateful.build_stateful_classifier`` at the contract's learning rate."""
+        build = self._get("ex04_stateful", "build_stateful_classifier")
+        return build(batch_size, chunk, units, features, LEARNING_RATE)
+
+    def reset_every(self, batches: int) -> keras.callbacks.Callback:
+        """``ex04_stateful.ResetStatesEvery(batches)``."""
+        return self._get("ex04_stateful", "ResetStatesEvery")(batches)
 
     def notes(self) -> list[str]:
-        """Which pieces were whose, in words."""
+        """Whose pieces were used, in words."""
         out = []
-        for whose, words in (("target", "the target's"), ("lab", "the lab's own")):
-            names = [name for name, by in self.used.items() if by == whose]
+        for whose, words in (("target", "the target's"), ("reference", "the reference solution's")):
+            names = [key.split(".", 1)[1] for key, by in self.whose.items() if by == whose]
             if names:
-                missing = " (not implemented yet in the target)" if whose == "lab" else ""
-                out.append(f"uses {words} {' and '.join(names)}{missing}")
+                missing = " (not implemented yet in the target)" if whose == "reference" else ""
+                out.append(f"uses {words} {_join(names)}{missing}")
         return out
 
 
-def pieces_or_lab(pieces: Pieces | None) -> Pieces:
-    """``pieces``, or the lab's own when none are given."""
-    return pieces if pieces is not None else Pieces()
+def _target_piece(target: str | Path | None, module: str, name: str) -> tuple[Any, str]:
+    """``(piece, "")`` when the target has implemented ``module.name``, else ``(None, why)``."""
+    if target is None:
+        return None, "no target"
+    loaded = _load(Path(target), module)
+    if loaded is None:
+        return None, f"the target has no {module}.py"
+    piece = getattr(loaded, name, None)
+    if piece is None:
+        return None, f"the target's {module}.py has no {name}"
+    try:
+        _try_piece(name, piece)
+    except NotImplementedError:
+        return None, "not implemented yet in the target"
+    return piece, ""
 
 
-class ResetBeforeBatches(keras.callbacks.Callback):
-    """Call ``reset(model)`` before every ``every``-th training batch (batch index 0, every, ...).
-
-    Fires on ``on_train_batch_begin``, so it only sees every batch when ``steps_per_execution``
-    divides ``every`` (the trainers below choose it so).
-    """
-
-    def __init__(self, every: int, reset: Callable):
-        super().__init__()
-        self.every = checks.positive_int(every, "every")
-        self.reset = reset
-
-    def on_train_batch_begin(self, batch, logs=None):
-        if batch % self.every == 0:
-            self.reset(self.model)
+def pieces_or_reference(pieces: Pieces | None) -> Pieces:
+    """``pieces``, or the reference solution's when none are given."""
+    return pieces if pieces is not None else Pieces.from_target(None)
 
 
 def _history(history) -> dict[str, list[float]]:
@@ -167,9 +237,11 @@ def _history(history) -> dict[str, list[float]]:
     }
 
 
-def _fit(model, Xs, ys, *, batch_size, reset_every, reset, X_val, y_val, epochs):
-    """``fit(shuffle=False)`` with resets before every ``reset_every``-th batch, validated on
-    whole sequences; ``steps_per_execution = reset_every`` keeps the resets on their batches."""
+def _fit(model, Xs, ys, *, batch_size, reset_every, pieces, X_val, y_val, epochs):
+    """``fit(shuffle=False)`` with ``ResetStatesEvery(reset_every)``, validated on whole
+    sequences; ``steps_per_execution = reset_every`` keeps the resets on their batches (a
+    callback sees only the first batch of each execution)."""
+    reset = pieces.reset_every(reset_every)
     model.compile(
         optimizer=model.optimizer,
         loss=model.loss,
@@ -182,11 +254,7 @@ def _fit(model, Xs, ys, *, batch_size, reset_every, reset, X_val, y_val, epochs)
         batch_size=batch_size,
         epochs=epochs,
         shuffle=False,
-        callbacks=[
-            ResetBeforeBatches(reset_every, reset),
-            SequenceValidation(X_val, y_val),
-            StopWhenConverged(),
-        ],
+        callbacks=[reset, SequenceValidation(X_val, y_val), StopWhenConverged()],
         verbose=0,
     )
     return _history(history.history)
@@ -200,16 +268,6 @@ def _check(X_train, y_train, X_val, y_val, epochs):
     return X_train, y_train, X_val, y_val, checks.positive_int(epochs, "epochs")
 
 
-def _sequence_after_sequence(X, y):
-    """Batch-size-1 order: every timestep of sequence 0, then of sequence 1, ...; one row each.
-
-    Returns ``(Xs, ys)`` with ``Xs`` of shape ``(n * L, 1, f)`` and the correct labels (each
-    sequence's label repeated ``L`` times in a row).
-    """
-    n, length, features = X.shape
-    return X.reshape(n * length, 1, features), np.repeat(y, length)
-
-
 # --------------------------------------------------------------------------------------------
 # The pitfalls.
 
@@ -219,10 +277,12 @@ def train_timesteps_across_batch(
 ):
     """WRONG ON PURPOSE: one sequence's timesteps laid across the batch axis.
 
-    Each batch is one sequence, its ``L`` timesteps as the ``L`` rows (``batch_size == L``), and
-    the states are reset before every batch, that is before every sequence, as they should be.
-    But a stateful layer keeps one state per *row*: row ``t``'s state goes to row ``t`` of the
-    next batch (timestep ``t`` of the next sequence), never to timestep ``t + 1``.
+    The rows are those of ``stateful_batches(X, y, 1, 1)`` (sequence after sequence, one
+    timestep a row), but fed ``L`` to a batch: each batch is one sequence, its ``L`` timesteps
+    the ``L`` rows (``batch_size == L``), and ``ResetStatesEvery(1)`` resets before every batch,
+    that is before every sequence, as it should. But a stateful layer keeps one state per
+    *row*: row ``t``'s state goes to row ``t`` of the next batch (timestep ``t`` of the next
+    sequence), never to timestep ``t + 1``.
     """
     X_train, y_train, X_val, y_val, epochs = _check(X_train, y_train, X_val, y_val, epochs)
     length, features = X_train.shape[1:]
@@ -230,8 +290,9 @@ def train_timesteps_across_batch(
         raise ValueError(
             f"batch_size must be the sequence length {length} for this pitfall, got {batch_size}"
         )
-    pieces = pieces_or_lab(pieces)
-    Xs, ys = _sequence_after_sequence(X_train, y_train)  # the right rows, fed L to a batch
+    pieces = pieces_or_reference(pieces)
+    pieces.require()
+    Xs, ys = pieces.layout(X_train, y_train, 1, 1)  # the right rows, fed L to a batch
     set_seed(seed)
     model = pieces.build(batch_size, 1, units, features)
     history = _fit(
@@ -240,7 +301,7 @@ def train_timesteps_across_batch(
         ys,
         batch_size=batch_size,
         reset_every=1,
-        reset=pieces.resetter(model),
+        pieces=pieces,
         X_val=X_val,
         y_val=y_val,
         epochs=epochs,
@@ -256,7 +317,7 @@ def train_timesteps_across_batch(
 def train_resetting_every_batch(
     X_train, y_train, X_val, y_val, *, batch_size, epochs, units=8, seed=0, pieces=None
 ):
-    """WRONG ON PURPOSE: the correct stateful layout, but the states reset before every batch.
+    """WRONG ON PURPOSE: the correct stateful layout, but ``ResetStatesEvery(1)``.
 
     The layout is ``stateful_batches(X, y, batch_size, 1)``: one timestep per batch, slot ``b``
     always the same sequence. It needs a reset before every *group* of ``L`` batches; resetting
@@ -268,20 +329,18 @@ def train_resetting_every_batch(
     if n % batch_size:
         raise ValueError(f"batch_size must divide the number of sequences {n}, got {batch_size}")
     groups = n // batch_size
-    # The correct layout, in the order (group, timestep, slot).
-    Xs = X_train.reshape(groups, batch_size, length, features).transpose(0, 2, 1, 3)
-    Xs = np.ascontiguousarray(Xs).reshape(-1, 1, features)
-    ys = np.broadcast_to(y_train.reshape(groups, 1, batch_size), (groups, length, batch_size))
-    pieces = pieces_or_lab(pieces)
+    pieces = pieces_or_reference(pieces)
+    pieces.require()
+    Xs, ys = pieces.layout(X_train, y_train, batch_size, 1)
     set_seed(seed)
     model = pieces.build(batch_size, 1, units, features)
     history = _fit(
         model,
         Xs,
-        ys.reshape(-1),
+        ys,
         batch_size=batch_size,
         reset_every=1,  # BUG: should be L
-        reset=pieces.resetter(model),
+        pieces=pieces,
         X_val=X_val,
         y_val=y_val,
         epochs=epochs,
@@ -305,7 +364,7 @@ def expand_labels_overwrite(y, repeats):
     repeats = checks.positive_int(repeats, "repeats")
     out = np.zeros(len(y) * repeats, dtype=y.dtype)
     for i in range(len(y)):
-        out[i] = y[i]  # BUG: should fill out[i * repeats:(i + 1) * repeats]
+        out[i] = y[i]  # BUG: one slot per sequence, where each sequence needs a run of them
     return out
 
 
@@ -314,16 +373,18 @@ def train_with_overwritten_labels(
 ):
     """WRONG ON PURPOSE: stateful fit, batch 1, with labels from ``expand_labels_overwrite``.
 
-    The layout and the resets (before every sequence) are right; only the labels are wrong:
-    almost all 0, so training accuracy looks high while the model learns to answer 0.
+    The layout (``stateful_batches(X, y, 1, 1)``) and the resets (``ResetStatesEvery(L)``,
+    before every sequence) are right; only the labels are wrong: almost all 0, so training
+    accuracy looks high while the model learns to answer 0.
     """
     X_train, y_train, X_val, y_val, epochs = _check(X_train, y_train, X_val, y_val, epochs)
     n, length, features = X_train.shape
     if batch_size != 1:
         raise ValueError(f"batch_size must be 1 for this pitfall, got {batch_size}")
-    Xs, right = _sequence_after_sequence(X_train, y_train)
+    pieces = pieces_or_reference(pieces)
+    pieces.require()
+    Xs, right = pieces.layout(X_train, y_train, 1, 1)
     ys = expand_labels_overwrite(y_train, length)
-    pieces = pieces_or_lab(pieces)
     set_seed(seed)
     model = pieces.build(1, 1, units, features)
     history = _fit(
@@ -332,7 +393,7 @@ def train_with_overwritten_labels(
         ys,
         batch_size=1,
         reset_every=length,
-        reset=pieces.resetter(model),
+        pieces=pieces,
         X_val=X_val,
         y_val=y_val,
         epochs=epochs,

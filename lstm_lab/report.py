@@ -75,6 +75,8 @@ def status_text(row: dict) -> str:
     """What a row that did not run says instead of numbers."""
     if row["status"] == "not implemented":
         message = str(row["message"] or "")
+        if row.get("needs"):  # a pitfall without the pieces it is built from
+            return message
         for prefix in ("NotImplementedError: ", "ModuleNotFoundError: "):
             message = message.removeprefix(prefix)
         if "not implemented yet" in message:
@@ -405,9 +407,11 @@ GROUPS = {
         "5. Pitfalls, run on purpose",
         [
             "These trainers are <b>wrong on purpose</b> (<code>lstm_lab/pitfalls.py</code>): "
-            "each is one mistake away from a correct approach above. They use the target's "
-            "<code>build_stateful_classifier</code> and <code>reset_states</code> where it has "
-            "them. Watch for numbers that look fine and are not.",
+            "each is one mistake away from a correct approach above. They are built from the "
+            "target's <code>stateful_batches</code>, <code>build_stateful_classifier</code> and "
+            "<code>ResetStatesEvery</code>; until the target has them, the reference "
+            "solution's stand in where there is one, and otherwise the pitfalls wait. Watch for "
+            "numbers that look fine and are not.",
         ],
     ),
 }
@@ -537,7 +541,13 @@ def _approach_html(row: dict, images: dict[str, str]) -> str:
     ]
     if row.get("what_goes_wrong"):
         out.append(f'<p class="callout"><b>What goes wrong:</b> {_e(row["what_goes_wrong"])}</p>')
-    if row["status"] == "not implemented":
+    if row["status"] == "not implemented" and row.get("needs"):
+        out.append(
+            f'<div class="missing"><b>Not run yet:</b> {_e(row["message"])}<br>'
+            "Implement them and run <code>lstm-lab run --target exercises</code> again to see "
+            "this pitfall with your own code.</div>"
+        )
+    elif row["status"] == "not implemented":
         out.append(
             f'<div class="missing"><b>Not implemented yet.</b> {_e(row["message"])}<br>'
             "Implement it and run <code>lstm-lab run --target exercises</code> again to see your "

@@ -3,6 +3,10 @@ and (slow) the whole lab end to end against solutions/ and exercises/.
 
 The fast tests train nothing: they build results by hand (``fake_results``), or give the lab a
 tiny target whose functions return made-up histories or raise.
+
+The lab has no answers of its own: what a target has not implemented yet, the reference
+solutions stand in for where they are at hand (``solutions/``, ``lstm_lab.lab.reference_target``),
+and without them the rows say what they need. Tests that need ``solutions/`` skip without it.
 """
 
 from __future__ import annotations
@@ -15,13 +19,34 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lstm_lab import lab, report
 
 REPO = Path(__file__).resolve().parent.parent
+SOLUTIONS = REPO / "solutions"
 THRESHOLD = {"val_accuracy": 1.0, "val_loss": 0.05}
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+#: The environment of ``lstm-lab run``: the reference solutions are found as by default.
+ENV = {k: v for k, v in os.environ.items() if k != lab.REFERENCE_ENV}
+ENV["TF_CPP_MIN_LOG_LEVEL"] = "3"
+
+needs_solutions = pytest.mark.skipif(
+    not SOLUTIONS.is_dir(), reason="the reference solutions stay in the instructor's repository"
+)
+
+#: What the pitfalls are built from, and how a row without them says so.
+PITFALL_PIECES = [
+    "ex03_labels.stateful_batches",
+    "ex04_stateful.build_stateful_classifier",
+    "ex04_stateful.ResetStatesEvery",
+]
+NEEDS_ALL = (
+    "needs ex03_labels.stateful_batches, ex04_stateful.build_stateful_classifier and "
+    "ResetStatesEvery first"
+)
+NEEDS_EX04 = "needs ex04_stateful.build_stateful_classifier and ResetStatesEvery first"
+PITFALLS = [a.id for a in lab.APPROACHES if a.pitfall]
 
 
 # --------------------------------------------------------------------------------------------
@@ -42,13 +67,23 @@ def fake_history(epochs: int, *, converge_at: int | None = None, ceiling: float 
 
 def fake_results() -> dict:
     """Results as ``run_lab`` returns them, one row per kind: converged, capped, lifecycle,
-    stateless with a ceiling, not implemented, error, pitfall with a NaN loss."""
+    stateless with a ceiling, not implemented, error, pitfall with a NaN loss, pitfall without
+    the pieces it is built from."""
     rows = []
 
-    def add(approach_id, *, status="ok", message=None, history=None, seconds=1.0, stamps=None):
+    def add(
+        approach_id,
+        *,
+        status="ok",
+        message=None,
+        history=None,
+        seconds=1.0,
+        stamps=None,
+        needs=None,
+    ):
         approach = next(a for a in lab.APPROACHES if a.id == approach_id)
         row = lab.new_row(approach, 20)
-        row["status"], row["message"] = status, message
+        row["status"], row["message"], row["needs"] = status, message, needs
         if history is not None:
             stamps = stamps or []
             lab.fill_training_row(row, history, seconds, stamps, THRESHOLD)
@@ -93,7 +128,13 @@ def fake_results() -> dict:
     nan_history = fake_history(2)
     nan_history["loss"][1] = math.nan
     add("pitfall_batch_axis", history=nan_history)
-    add("pitfall_reset_every_batch", history=fake_history(3, ceiling=0.5))
+    add(
+        "pitfall_reset_every_batch",
+        status="not implemented",
+        message=f"{NEEDS_EX04}: not implemented yet in the target; no reference solution to "
+        "stand in",
+        needs=PITFALL_PIECES[1:],
+    )
     overwrite = add("pitfall_overwritten_labels", history=fake_history(2, ceiling=0.5))
     overwrite["notes"].append("97.5% of the 1800 training labels are 0")
     return {
@@ -137,11 +178,86 @@ def test_approaches_cover_the_lesson_in_order():
     assert set(lab.PITFALL_EPOCHS[True]) == {a.id for a in lab.APPROACHES if a.pitfall}
 
 
-def test_reference_ceiling_is_the_contract_formula():
-    # (1 + 0.5 (L - w)) / (L - w + 1): 6/11 for windows of 10 of 20, and 1.0 for the whole.
-    assert lab.reference_ceiling(20, 10) == pytest.approx(6 / 11)
-    assert lab.reference_ceiling(20, 20) == 1.0
-    assert lab.reference_ceiling(20, 1) == pytest.approx(10.5 / 20)
+def test_reference_target_is_solutions_unless_the_environment_says_otherwise(tmp_path, monkeypatch):
+    # One place decides where the reference solutions are: an argument, else
+    # $LSTM_LAB_REFERENCE, else solutions/ (none in the student bundle).
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(lab.REFERENCE_ENV, raising=False)
+    assert lab.reference_target() == (SOLUTIONS.resolve() if SOLUTIONS.is_dir() else None)
+    monkeypatch.setenv(lab.REFERENCE_ENV, str(tmp_path))
+    assert lab.reference_target() == tmp_path.resolve()
+    assert lab.reference_target("") is None, "an argument wins over the environment"
+    monkeypatch.setenv(lab.REFERENCE_ENV, "")
+    assert lab.reference_target() is None
+    monkeypatch.setenv(lab.REFERENCE_ENV, str(tmp_path / "nowhere"))
+    assert lab.reference_target() is None
+
+
+def write_target(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir()
+    for name, source in files.items():
+        (root / name).write_text(textwrap.dedent(source))
+    return root
+
+
+def test_pitfalls_without_their_pieces_say_what_they_need(tmp_path):
+    # No reference solutions (an empty folder stands for them): the stubs' pieces cannot run,
+    # and a pitfall says which it needs before it trains anything.
+    from lstm_lab import pitfalls
+
+    nowhere = tmp_path / "no_solutions"
+    nowhere.mkdir()
+    pieces = pitfalls.Pieces.from_target(REPO / "exercises", nowhere)
+    assert pieces.missing == PITFALL_PIECES and pieces.chosen == {}
+    error = pieces.error()
+    assert isinstance(error, NotImplementedError) and error.needs == PITFALL_PIECES
+    assert str(error).startswith(f"{NEEDS_ALL}: not implemented yet in the target"), str(error)
+    X = np.zeros((4, 5, 1), np.float32)
+    y = np.array([0, 1, 0, 1])
+    with pytest.raises(pitfalls.MissingPieces, match=NEEDS_ALL):
+        pitfalls.train_resetting_every_batch(X, y, X, y, batch_size=2, epochs=1, pieces=pieces)
+
+    # A target with its own stateful_batches (however wrong) needs only ex04's pieces.
+    partial = write_target(
+        tmp_path / "partial",
+        {"ex03_labels.py": "def stateful_batches(X, y, batch_size, chunk=1):\n    return X, y\n"},
+    )
+    pieces = pitfalls.Pieces.from_target(partial, "")
+    assert pieces.whose == {"ex03_labels.stateful_batches": "target"}
+    assert str(pieces.error()) == (
+        f"{NEEDS_EX04}: the target has no ex04_stateful.py; no reference solution to stand in"
+    )
+
+
+@needs_solutions
+def test_pitfall_pieces_are_the_targets_else_the_reference_solutions(tmp_path):
+    from lstm_lab import pitfalls
+
+    pieces = pitfalls.Pieces.from_target(REPO / "exercises", SOLUTIONS)
+    assert pieces.missing == [] and pieces.error() is None
+    assert set(pieces.whose.values()) == {"reference"}
+    assert pieces.notes() == [
+        "uses the reference solution's stateful_batches, build_stateful_classifier and "
+        "ResetStatesEvery (not implemented yet in the target)"
+    ]
+    pieces = pitfalls.Pieces.from_target(SOLUTIONS, "")
+    assert set(pieces.whose.values()) == {"target"}
+    assert pieces.notes() == [
+        "uses the target's stateful_batches, build_stateful_classifier and ResetStatesEvery"
+    ]
+    mixed = write_target(
+        tmp_path / "mixed",
+        {
+            "ex03_labels.py": "def stateful_batches(X, y, batch_size, chunk=1):\n    return X, y\n",
+            "ex04_stateful.py": (REPO / "exercises" / "ex04_stateful.py").read_text(),
+        },
+    )
+    pieces = pitfalls.Pieces.from_target(mixed, SOLUTIONS)
+    assert pieces.notes() == [
+        "uses the target's stateful_batches",
+        "uses the reference solution's build_stateful_classifier and ResetStatesEvery "
+        "(not implemented yet in the target)",
+    ]
 
 
 def test_converged_epoch_needs_both_accuracy_and_loss():
@@ -213,6 +329,9 @@ def test_table_shows_every_approach_with_its_numbers_or_status():
     assert "by epoch 3, 2.5 s" in by_title["Life cycle on the ramp"]
     assert "final loss 0.0001" in table, "the life cycle's loss is in the notes"
     assert "97.5% of the 1800 training labels are 0" in table
+    needs = by_title["Pitfall: reset every batch"]
+    assert f"{NEEDS_EX04}: not implemented yet in the target" in needs, needs
+    assert "not implemented yet: needs" not in needs, "said once, as the row's own message"
 
 
 def test_table_rows_blank_the_numbers_of_rows_that_did_not_run():
@@ -222,6 +341,8 @@ def test_table_rows_blank_the_numbers_of_rows_that_did_not_run():
     assert cells["stateful_b90"]["message"].startswith("error: ValueError")
     assert cells["stateful_b10"]["message"] == ""
     assert cells["pitfall_batch_axis"]["pitfall"] is True
+    assert cells["pitfall_reset_every_batch"]["message"].startswith(NEEDS_EX04)
+    assert cells["pitfall_reset_every_batch"]["val_accuracy"] == report.DASH
 
 
 def test_results_json_is_strict_json_without_nan(tmp_path):
@@ -250,6 +371,7 @@ def test_write_report_writes_json_plots_and_html(tmp_path):
     assert "not implemented yet" in page.lower()
     assert "batch_size must divide 90, got &lt;7&gt;" in page, "messages are escaped"
     assert "<details><summary>traceback</summary>" in page, "an error shows its traceback"
+    assert f"<b>Not run yet:</b> {NEEDS_EX04}: not implemented yet in the target" in page
     saved = json.loads(paths["results"].read_text())
     assert saved["approaches"][5]["plot"] == "plots/stateful_b10.png"
 
@@ -318,13 +440,15 @@ def tiny_target(tmp_path):
 
 
 def test_one_failing_approach_does_not_stop_the_others(tiny_target):
-    # A stub, a crash, a missing module and a working function, side by side.
+    # A stub, a crash, a missing module and a working function, side by side; no reference
+    # solutions to stand in for the stub of stateless_ceiling.
     lines = []
     results = lab.run_lab(
         tiny_target,
         quick=True,
         progress=lines.append,
         only=["lifecycle", "stateless_w10", "per_timestep", "stateful_b10", "tbptt_c2"],
+        reference="",
     )
     rows = {r["id"]: r for r in results["approaches"]}
     assert rows["lifecycle"]["status"] == "not implemented", rows["lifecycle"]
@@ -337,13 +461,72 @@ def test_one_failing_approach_does_not_stop_the_others(tiny_target):
     assert stateless["status"] == "ok", stateless
     assert stateless["final"]["val_accuracy"] == 0.54
     assert stateless["converged"]["epoch"] is None
-    assert stateless["ceiling"] == pytest.approx(6 / 11), "the reference stands in"
-    assert any("reference formula" in n for n in stateless["notes"])
+    assert stateless["ceiling"] is None, "the lab has no formula of its own"
+    assert any(
+        "no ceiling: the target's stateless_ceiling is not implemented yet" in n
+        for n in stateless["notes"]
+    ), stateless["notes"]
     assert stateless["epoch_cap"] == lab.QUICK_CAPS["stateless_w10"] > 2
     assert stateless["stopped_at_cap"] is False, "2 epochs is below the cap"
     started = [ln for ln in lines if ": started" in ln]
     assert len(started) == 5, lines
     json.dumps(results, allow_nan=False)
+
+
+@needs_solutions
+def test_the_ceiling_is_the_targets_checked_against_the_reference_solutions(tmp_path):
+    # The reference solution's stateless_ceiling stands in for a stub, and checks a target's.
+    approach = next(a for a in lab.APPROACHES if a.id == "stateless_w10")
+    stub = write_target(tmp_path / "stub", {"ex02_windows.py": TINY_TARGET["ex02_windows.py"]})
+    row = lab.new_row(approach, 20)
+    lab.Lab(target=stub, reference=SOLUTIONS)._ceiling(approach, row, 20)
+    assert row["ceiling"] == pytest.approx(6 / 11)
+    assert row["notes"] == [
+        "ceiling 0.545 from the reference solution: the target's stateless_ceiling is "
+        "not implemented yet"
+    ]
+    wrong = write_target(
+        tmp_path / "wrong",
+        {"ex02_windows.py": "def stateless_ceiling(seq_len, window):\n    return 0.5\n"},
+    )
+    row = lab.new_row(approach, 20)
+    lab.Lab(target=wrong, reference=SOLUTIONS)._ceiling(approach, row, 20)
+    assert row["ceiling"] == 0.5
+    assert row["notes"] == [
+        "the target's stateless_ceiling(20, 10) gives 0.5; the reference solution's, "
+        "(1 + 0.5 (L - w)) / (L - w + 1), gives 0.5455"
+    ]
+
+
+def test_pitfall_rows_without_their_pieces_say_what_they_need(tmp_path):
+    # The stubs, and no reference solutions (an empty folder stands for them): the pitfalls do
+    # not run, and the table, results.json and the page say what they need first.
+    nowhere = tmp_path / "no_solutions"
+    nowhere.mkdir()
+    lines = []
+    results = lab.run_lab(
+        "exercises", quick=True, progress=lines.append, only=PITFALLS, reference=nowhere
+    )
+    rows = results["approaches"]
+    assert [r["id"] for r in rows] == PITFALLS
+    for row in rows:
+        assert row["status"] == "not implemented", row
+        assert row["needs"] == PITFALL_PIECES
+        assert row["message"] == (
+            f"{NEEDS_ALL}: not implemented yet in the target; nor do the reference solutions "
+            f"in {nowhere.resolve()}"
+        )
+        assert row["epochs"] is None and row["history"] == {}, "nothing trained"
+    assert sum(f"not run: {NEEDS_ALL}" in line for line in lines) == len(PITFALLS), lines
+    table = report.format_table(results)
+    for row in rows:
+        line = next(ln for ln in table.splitlines() if ln.startswith(row["title"]))
+        assert NEEDS_ALL in line, line
+    paths = report.write_report(results, tmp_path / "report")
+    saved = json.loads(paths["results"].read_text())
+    assert [r["needs"] for r in saved["approaches"]] == [PITFALL_PIECES] * len(PITFALLS)
+    page = paths["index"].read_text()
+    assert page.count(f"<b>Not run yet:</b> {NEEDS_ALL}") == len(PITFALLS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -390,23 +573,51 @@ def test_quick_run_against_solutions_reports_every_approach(tmp_path):
 
 
 @pytest.mark.slow
-def test_quick_run_against_exercises_says_not_implemented(tmp_path):
+@pytest.mark.parametrize(
+    "reference",
+    [pytest.param(None, marks=needs_solutions, id="solutions"), pytest.param("", id="none")],
+)
+def test_quick_run_against_exercises_says_not_implemented(tmp_path, reference):
     # The stubs: every lesson row says "not implemented yet", the run goes on and exits 0. The
-    # pitfalls are the lab's own code: they run, on the lab's pieces where the stubs have none.
+    # pitfalls are the lab's own (wrong) code, built from the target's pieces: with solutions/
+    # at hand they run on the reference solution's; without ($LSTM_LAB_REFERENCE empty, as in
+    # the student bundle, which has no solutions/) they say what they need first.
     out = tmp_path / "report"
-    done = run_cli("--quick", "--target", "exercises", "--out", str(out))
+    env = ENV if reference is None else {**ENV, lab.REFERENCE_ENV: reference}
+    done = subprocess.run(
+        [sys.executable, "-m", "lstm_lab.cli", "run", "--quick", "--target", "exercises"]
+        + ["--out", str(out)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads((out / "results.json").read_text())
     assert len(results["approaches"]) == len(lab.APPROACHES)
+    page = (out / "index.html").read_text()
     for row in results["approaches"]:
-        if row["pitfall"]:
+        if row["pitfall"] and reference is None:
             assert row["status"] == "ok", f"{row['id']}: {row['message']}"
-            assert any("the lab's own" in note for note in row["notes"]), row["notes"]
+            assert (
+                "uses the reference solution's stateful_batches, build_stateful_classifier "
+                "and ResetStatesEvery (not implemented yet in the target)" in row["notes"]
+            )
+            assert not any("the lab's own" in note for note in row["notes"]), row["notes"]
+        elif row["pitfall"]:
+            assert row["status"] == "not implemented", f"{row['id']}: {row['message']}"
+            assert row["needs"] == PITFALL_PIECES
+            assert row["message"].startswith(f"{NEEDS_ALL}: not implemented yet in the target")
+            assert "no reference solution to stand in" in row["message"]
         else:
             assert row["status"] == "not implemented", f"{row['id']}: {row['message']}"
             assert "not implemented yet" in row["message"]
     assert done.stdout.count("not implemented yet") >= 10
-    assert "not implemented yet" in (out / "index.html").read_text()
+    assert "not implemented yet" in page
+    if reference == "":
+        assert done.stdout.count(NEEDS_ALL) >= 2 * len(PITFALLS), "progress lines and table"
+        assert page.count(f"<b>Not run yet:</b> {NEEDS_ALL}") == len(PITFALLS)
 
 
 @pytest.mark.slow

@@ -18,7 +18,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_lab import fake_results
+from test_lab import NEEDS_EX04, fake_results
 
 from lstm_lab import report
 
@@ -128,6 +128,8 @@ def test_report_renders_the_table_and_every_plot(browser, built, tmp_path):
     assert "ValueError" in by_id["stateful_b90"]["text"]
     assert "epoch 4" in by_id["stateful_b10"]["text"]
     assert "pitfall" in by_id["pitfall_overwritten_labels"]["text"]
+    needs = by_id["pitfall_reset_every_batch"]
+    assert NEEDS_EX04 in needs["text"] and needs["cells"] == 2, needs  # title + one message
     assert seen["tableWidth"] > 600, "the table is laid out across the page"
 
     # Every plot: the overview and one per approach that ran, decoded by the browser.

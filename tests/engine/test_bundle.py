@@ -6,6 +6,7 @@ The Gradescope zip is unpacked into a temporary root that mimics /autograder (``
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
@@ -43,6 +44,70 @@ def test_the_bundle_holds_no_solutions_and_no_hidden_tests(student_bundle):
     assert bundle.leaked_paths(student_bundle) == []
     assert not list(student_bundle.rglob("__pycache__"))
     assert bundle.leaked_code(student_bundle, ROOT) == []
+
+
+def contract_names() -> set[str]:
+    """The exercise functions and classes of the contract: the public names of solutions/."""
+    names = set()
+    for path in (ROOT / "solutions").glob("ex*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if not node.name.startswith("_"):
+                    names.add(node.name)
+    return names
+
+
+def test_the_bundles_lstm_lab_defines_no_answers(student_bundle):
+    # The package students get must not hold working versions of the exercises under another
+    # name (the lab's former stand-ins lab_build_stateful_classifier and lab_reset_states).
+    names = contract_names()
+    assert {"build_stateful_classifier", "reset_states", "stateful_batches"} <= names
+    found = []
+    for path in sorted((student_bundle / "lstm_lab").rglob("*.py")):
+        rel = path.relative_to(student_bundle)
+        text = path.read_text()
+        found += [f"{rel}: {w}" for w in ("lab_build_stateful", "lab_reset_states") if w in text]
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bare = node.name.lstrip("_")
+                found += [
+                    f"{rel}:{node.lineno}: {node.name} (like {name})"
+                    for name in names
+                    if bare == name or bare.endswith("_" + name)
+                ]
+    assert found == []
+
+
+def test_the_bundles_lab_runs_no_pitfall_without_the_students_pieces(student_bundle, tmp_path):
+    # `lstm-lab run --quick` in the bundle, on the stubs: with no solutions/ to stand in, the
+    # pitfalls need the student's ex03/ex04 pieces first, and nothing trains (a few seconds).
+    out = tmp_path / "report"
+    env = clean_env(PYTHONPATH=student_bundle)  # no $LSTM_LAB_REFERENCE: the default lookup
+    proc = subprocess.run(
+        [sys.executable, "-m", "lstm_lab.cli", "run", "--quick", "--target", "exercises"]
+        + ["--out", str(out)],
+        cwd=student_bundle,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    results = json.loads((out / "results.json").read_text())
+    assert results["target"] == str((student_bundle / "exercises").resolve())
+    needs = "needs ex03_labels.stateful_batches, ex04_stateful.build_stateful_classifier and "
+    pitfalls = [row for row in results["approaches"] if row["pitfall"]]
+    assert len(pitfalls) == 3
+    for row in pitfalls:
+        assert row["status"] == "not implemented" and row["epochs"] is None, row
+        assert "ex04_stateful.build_stateful_classifier" in row["needs"], row
+        assert row["message"].startswith(needs), row["message"]
+        assert "no reference solution to stand in" in row["message"]
+    assert sum(needs in line for line in proc.stdout.splitlines()) >= 2 * len(pitfalls)
+    assert (out / "index.html").read_text().count(f"<b>Not run yet:</b> {needs}") == 3
+    for row in results["approaches"]:
+        assert row["status"] == "not implemented", f"{row['id']}: {row['message']}"
+        assert row["ceiling"] is None, "no stateless_ceiling of the lab's own stands in"
 
 
 def test_the_leak_scan_finds_solution_code(tmp_path):
