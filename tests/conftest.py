@@ -34,7 +34,10 @@ settings.register_profile(
 )
 # Looking for bugs in the suite or the solutions: more and random examples.
 settings.register_profile(
-    "explore", deadline=None, max_examples=300, print_blob=True,
+    "explore",
+    deadline=None,
+    max_examples=300,
+    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "grading"))

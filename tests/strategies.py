@@ -17,8 +17,9 @@ def series(draw, *, min_len=2, max_len=30):
 
 
 @st.composite
-def sequences(draw, *, max_n=6, max_length=12, max_features=3, min_length=1, rank=None,
-              distinct=True):
+def sequences(
+    draw, *, max_n=6, max_length=12, max_features=3, min_length=1, rank=None, distinct=True
+):
     """``(X, y)``: ``X`` of shape ``(n, L)`` or ``(n, L, f)``, ``y`` of shape ``(n,)``.
 
     With ``distinct`` every value of ``X`` is different, so any window or chunk can be traced

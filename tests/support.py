@@ -80,8 +80,9 @@ def expect_dtype_kind(array, kinds: str, call: str, what: str, expected: str) ->
         fail(call, f"{what} had dtype {array.dtype}", expected)
 
 
-def expect_close(got, expected, call: str, what: str, hint: str | None = None,
-                 atol: float = VALUE_ATOL) -> None:
+def expect_close(
+    got, expected, call: str, what: str, hint: str | None = None, atol: float = VALUE_ATOL
+) -> None:
     got = np.asarray(got, dtype=np.float64)
     expected = np.asarray(expected, dtype=np.float64)
     if got.shape != expected.shape:
@@ -98,8 +99,9 @@ def expect_close(got, expected, call: str, what: str, hint: str | None = None,
         )
 
 
-def expect_value_error(target, module: str, function: str, *args, rule: str, hint: str = "",
-                       **kwargs) -> None:
+def expect_value_error(
+    target, module: str, function: str, *args, rule: str, hint: str = "", **kwargs
+) -> None:
     """The call must raise ``ValueError`` (or a subclass) because of ``rule``."""
     call = called(f"{function}", *args, **kwargs)
     try:
@@ -107,13 +109,20 @@ def expect_value_error(target, module: str, function: str, *args, rule: str, hin
     except StudentError as error:
         if error.is_a("ValueError"):
             return
-        fail(call, f"it raised {error.type_name}: {error.message}",
-             f"a ValueError because {rule}",
-             hint or "check the argument first and raise ValueError with a message naming it")
+        fail(
+            call,
+            f"it raised {error.type_name}: {error.message}",
+            f"a ValueError because {rule}",
+            hint or "check the argument first and raise ValueError with a message naming it",
+        )
     except GradingFailure:
         raise
-    fail(call, f"it returned {show(result)}", f"a ValueError because {rule}",
-         hint or "check the argument first and raise ValueError with a message naming it")
+    fail(
+        call,
+        f"it returned {show(result)}",
+        f"a ValueError because {rule}",
+        hint or "check the argument first and raise ValueError with a message naming it",
+    )
 
 
 def model_layers(model: dict) -> list[dict]:
@@ -127,6 +136,9 @@ def layer_weights(model: dict, cls: str, index: int = 0) -> list:
     layers = zip(model["layers"], model["layer_weights"])
     found = [weights for layer, weights in layers if layer["class"] == cls]
     if len(found) <= index:
-        pytest.fail(f"the model has no {cls} layer: its layers are "
-                    f"{[layer['class'] for layer in model['layers']]}", pytrace=False)
+        pytest.fail(
+            f"the model has no {cls} layer: its layers are "
+            f"{[layer['class'] for layer in model['layers']]}",
+            pytrace=False,
+        )
     return found[index]

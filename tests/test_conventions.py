@@ -27,12 +27,17 @@ CALLS = [
 )
 def test_function_leaves_its_input_alone(target, module, function, args):
     # "No function modifies its inputs": the arrays passed in are unchanged after the call.
-    probe = target.scenario("call_checking_inputs", module, function, *args,
-                            where=f"{module}.{function}")
+    probe = target.scenario(
+        "call_checking_inputs", module, function, *args, where=f"{module}.{function}"
+    )
     if probe["modified"]:
         names = ", ".join(f"argument {i + 1}" for i in probe["modified"])
-        fail(called(function, *args), f"it changed {names} in place",
-             "inputs left as they were", "work on a copy (np.array(X, dtype=...) copies)")
+        fail(
+            called(function, *args),
+            f"it changed {names} in place",
+            "inputs left as they were",
+            "work on a copy (np.array(X, dtype=...) copies)",
+        )
 
 
 @pytest.mark.slow
@@ -42,13 +47,27 @@ def test_train_stateful_same_seed_same_history(target):
     # Randomness comes only from the seed: two runs with seed 3 give the same history.
     X_train, X_val, y_train, y_val = echo_split(3)
     runs = [
-        target.scenario("train_probe", "train_stateful", X_train, y_train, X_val, y_val,
-                        batch_size=10, chunk=10, epochs=3, seed=3, timeout=600)["history"]
+        target.scenario(
+            "train_probe",
+            "train_stateful",
+            X_train,
+            y_train,
+            X_val,
+            y_val,
+            batch_size=10,
+            chunk=10,
+            epochs=3,
+            seed=3,
+            timeout=600,
+        )["history"]
         for _ in range(2)
     ]
     if runs[0] != runs[1]:
-        fail(called("train_stateful", "<echo data>", batch_size=10, chunk=10, epochs=3, seed=3)
-             + " twice", f"the histories differed: {runs[0].get('loss')} vs "
-             f"{runs[1].get('loss')}", "the same numbers for the same seed",
-             "seed everything from the seed argument: keras.utils.set_random_seed(seed) "
-             "(lstm_lab.models.set_seed) before building the model")
+        fail(
+            called("train_stateful", "<echo data>", batch_size=10, chunk=10, epochs=3, seed=3)
+            + " twice",
+            f"the histories differed: {runs[0].get('loss')} vs {runs[1].get('loss')}",
+            "the same numbers for the same seed",
+            "seed everything from the seed argument: keras.utils.set_random_seed(seed) "
+            "(lstm_lab.models.set_seed) before building the model",
+        )

@@ -47,8 +47,13 @@ def test_to_supervised_frames_lag_values_before_each_target(target, data, lag):
     X, y = unpack(target.call(MODULE, "to_supervised", data, lag), 2, call, "(X, y)")
     X, y = as_array(X, call, "X"), as_array(y, call, "y")
     expected_X, expected_y = framed(data, lag)
-    expect_shape(X, expected_X.shape, call, "X",
-                 "dropna removes the first lag rows, and Keras wants (samples, timesteps, 1)")
+    expect_shape(
+        X,
+        expected_X.shape,
+        call,
+        "X",
+        "dropna removes the first lag rows, and Keras wants (samples, timesteps, 1)",
+    )
     expect_shape(y, expected_y.shape, call, "y", "one target per row of X, as a flat array")
     expect_close(X, expected_X, call, "X", "row i holds series[i:i+lag]", atol=1e-5 * 10)
     expect_close(y, expected_y, call, "y", "y[i] is the value right after X's row i", atol=1e-4)
@@ -96,15 +101,26 @@ def test_build_regressor_has_input_lstm_dense(regressor):
     call = called("build_regressor", 3, units=5, features=2, _names=["timesteps"])
     classes = [layer["class"] for layer in model_layers(model)]
     if classes != ["LSTM", "Dense"]:
-        fail(call, f"the model's layers were {classes}", "['LSTM', 'Dense']",
-             "keras.Sequential([keras.Input(shape=(timesteps, features)), LSTM(units), Dense(1)])")
+        fail(
+            call,
+            f"the model's layers were {classes}",
+            "['LSTM', 'Dense']",
+            "keras.Sequential([keras.Input(shape=(timesteps, features)), LSTM(units), Dense(1)])",
+        )
     if model["input_shape"] != [None, 3, 2]:
-        fail(call, f"the input shape was {model['input_shape']}", "[None, 3, 2]",
-             "Keras 3 has no input_shape= argument on layers: start with keras.Input(shape=...)")
+        fail(
+            call,
+            f"the input shape was {model['input_shape']}",
+            "[None, 3, 2]",
+            "Keras 3 has no input_shape= argument on layers: start with keras.Input(shape=...)",
+        )
     lstm, dense = (layer["config"] for layer in model_layers(model))
     if lstm.get("units") != 5 or dense.get("units") != 1:
-        fail(call, f"LSTM had {lstm.get('units')} units and Dense {dense.get('units')}",
-             "LSTM(5) and Dense(1)")
+        fail(
+            call,
+            f"LSTM had {lstm.get('units')} units and Dense {dense.get('units')}",
+            "LSTM(5) and Dense(1)",
+        )
     if lstm.get("stateful"):
         fail(call, "the LSTM was stateful", "a stateless LSTM")
 
@@ -113,8 +129,11 @@ def test_build_regressor_has_input_lstm_dense(regressor):
 def test_build_regressor_is_not_compiled(regressor):
     probe, _ = regressor
     if probe()["compiled"]:
-        fail(called("build_regressor", 3, units=5, features=2), "the model was compiled",
-             "an uncompiled model: compiling is step 2 of the life cycle, run_lifecycle's job")
+        fail(
+            called("build_regressor", 3, units=5, features=2),
+            "the model was compiled",
+            "an uncompiled model: compiling is step 2 of the life cycle, run_lifecycle's job",
+        )
 
 
 @exercise(MODULE, points=1)
@@ -126,8 +145,14 @@ def test_build_regressor_outputs_match_numpy_lstm(regressor):
         oracle.lstm_forward(x, layer_weights(model, "LSTM")).outputs,
         layer_weights(model, "Dense"),
     )
-    expect_close(model["outputs"], expected, called("build_regressor", 3, units=5, features=2),
-                 "the model's output", "one LSTM, then one linear Dense(1)", atol=ORACLE_ATOL)
+    expect_close(
+        model["outputs"],
+        expected,
+        called("build_regressor", 3, units=5, features=2),
+        "the model's output",
+        "one LSTM, then one linear Dense(1)",
+        atol=ORACLE_ATOL,
+    )
 
 
 # -- run_lifecycle -------------------------------------------------------------------------------
@@ -147,13 +172,21 @@ def test_run_lifecycle_learns_the_ramp(lifecycle):
     call = called("run_lifecycle", ramp(), _names=["series"])
     predictions = as_array(result["predictions"], call, "predictions")
     _, y = framed(ramp(), 1)
-    expect_shape(predictions, y.shape, call, "predictions",
-                 "one prediction per framed sample; flatten predict's (n, 1) output")
+    expect_shape(
+        predictions,
+        y.shape,
+        call,
+        "predictions",
+        "one prediction per framed sample; flatten predict's (n, 1) output",
+    )
     error = np.abs(predictions.astype(np.float64) - y)
     if error.max() > LIFECYCLE_TOLERANCE:
-        fail(call, f"the worst prediction was {error.max():.3f} away from its target",
-             f"every prediction within {LIFECYCLE_TOLERANCE}",
-             "train for more epochs (or until the loss is tiny), and predict on the same X")
+        fail(
+            call,
+            f"the worst prediction was {error.max():.3f} away from its target",
+            f"every prediction within {LIFECYCLE_TOLERANCE}",
+            "train for more epochs (or until the loss is tiny), and predict on the same X",
+        )
 
 
 @exercise(MODULE, points=1)
@@ -166,8 +199,12 @@ def test_run_lifecycle_reports_evaluate_loss_and_history(lifecycle):
         fail(call, f"it returned a {result['type']}", "an lstm_lab.Lifecycle")
     history = result["history"]
     if not history.get("loss"):
-        fail(call, f"history had keys {sorted(history)}", "a 'loss' list, one value per epoch",
-             "use fit(...).history, a dict of per-epoch lists")
+        fail(
+            call,
+            f"history had keys {sorted(history)}",
+            "a 'loss' list, one value per epoch",
+            "use fit(...).history, a dict of per-epoch lists",
+        )
     X, y = framed(ramp(), 1)
     model = result["model"]
     predicted = oracle.dense_forward(
@@ -175,31 +212,57 @@ def test_run_lifecycle_reports_evaluate_loss_and_history(lifecycle):
     )[:, 0]
     mse = float(np.mean((predicted - y) ** 2))
     if not np.isclose(result["loss"], mse, rtol=1e-3, atol=1e-6):
-        fail(call, f"loss was {result['loss']:.6g}", f"the final model's MSE {mse:.6g}",
-             "loss is model.evaluate(X, y) after fitting, not the first epoch's loss")
-    expect_close(result["predictions"], predicted, call, "predictions",
-                 "predictions come from model.predict(X) with the fitted model", atol=1e-4)
+        fail(
+            call,
+            f"loss was {result['loss']:.6g}",
+            f"the final model's MSE {mse:.6g}",
+            "loss is model.evaluate(X, y) after fitting, not the first epoch's loss",
+        )
+    expect_close(
+        result["predictions"],
+        predicted,
+        call,
+        "predictions",
+        "predictions come from model.predict(X) with the fitted model",
+        atol=1e-4,
+    )
 
 
 @exercise(MODULE, points=1)
 def test_run_lifecycle_uses_the_optimizer_object_given(target):
     # optimizer may be a Keras optimizer object: SGD(learning_rate=0.1, momentum=0.3).
     spec = {"class": "SGD", "learning_rate": 0.1, "momentum": 0.3}
-    call = called("run_lifecycle", ramp(), optimizer="SGD(learning_rate=0.1, momentum=0.3)",
-                  epochs=2, _names=["series"])
+    call = called(
+        "run_lifecycle",
+        ramp(),
+        optimizer="SGD(learning_rate=0.1, momentum=0.3)",
+        epochs=2,
+        _names=["series"],
+    )
     result = target.scenario("lifecycle_probe", ramp(), optimizer=spec, epochs=2, timeout=300)
     optimizer = (result["model"] or {}).get("optimizer") or {}
     if optimizer.get("class") != "SGD":
-        fail(call, f"the model was compiled with {optimizer.get('class')}", "SGD",
-             "pass the optimizer argument to model.compile(optimizer=...)")
+        fail(
+            call,
+            f"the model was compiled with {optimizer.get('class')}",
+            "SGD",
+            "pass the optimizer argument to model.compile(optimizer=...)",
+        )
     if not np.isclose(optimizer.get("learning_rate", -1), 0.1, rtol=1e-5) or not np.isclose(
         optimizer.get("momentum", -1), 0.3, rtol=1e-5
     ):
-        fail(call, f"its settings were {optimizer}", "learning_rate 0.1 and momentum 0.3",
-             "Keras 3 spells it SGD(learning_rate=...), not lr=")
+        fail(
+            call,
+            f"its settings were {optimizer}",
+            "learning_rate 0.1 and momentum 0.3",
+            "Keras 3 spells it SGD(learning_rate=...), not lr=",
+        )
     if len(result["history"].get("loss") or []) != 2:
-        fail(call, f"history['loss'] had {len(result['history'].get('loss') or [])} values",
-             "2, one per epoch")
+        fail(
+            call,
+            f"history['loss'] had {len(result['history'].get('loss') or [])} values",
+            "2, one per epoch",
+        )
 
 
 @exercise(MODULE, points=1)
@@ -209,8 +272,12 @@ def test_run_lifecycle_frames_with_lag(target):
     predictions = as_array(result["predictions"], call, "predictions")
     expect_shape(predictions, (7,), call, "predictions", "len(series) - lag predictions")
     if result["model"]["input_shape"][1:] != [3, 1]:
-        fail(call, f"the model's input shape was {result['model']['input_shape']}",
-             "(None, 3, 1)", "build_regressor(lag, units): lag is the number of timesteps")
+        fail(
+            call,
+            f"the model's input shape was {result['model']['input_shape']}",
+            "(None, 3, 1)",
+            "build_regressor(lag, units): lag is the number of timesteps",
+        )
 
 
 # -- probabilities_to_classes --------------------------------------------------------------------

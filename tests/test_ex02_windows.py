@@ -45,11 +45,20 @@ def test_sliding_windows_counts_every_start(target, data, fraction):
     Xw, yw, call = windows(target, X, y, window)
     starts = length - window + 1
     if len(Xw) != n * starts:
-        fail(call, f"returned {len(Xw)} windows",
-             f"{n * starts} ({starts} per sequence of length {length} with window {window}: "
-             "L - w + 1)", "is your range of starts one short?")
-    expect_shape(Xw, (n * starts, window, features), call, "Xw",
-                 "windows are 3-D: (windows, window, features), even for 2-D X")
+        fail(
+            call,
+            f"returned {len(Xw)} windows",
+            f"{n * starts} ({starts} per sequence of length {length} with window {window}: "
+            "L - w + 1)",
+            "is your range of starts one short?",
+        )
+    expect_shape(
+        Xw,
+        (n * starts, window, features),
+        call,
+        "Xw",
+        "windows are 3-D: (windows, window, features), even for 2-D X",
+    )
     expect_shape(yw, (n * starts,), call, "yw", "one label per window")
 
 
@@ -66,11 +75,21 @@ def test_sliding_windows_orders_by_sequence_then_start(target, data, fraction):
     if len(Xw) != n * starts:
         fail(call, f"returned {len(Xw)} windows", f"{n * starts}")
     expected = np.stack([X3[j // starts, j % starts : j % starts + window] for j in range(len(Xw))])
-    expect_close(Xw, expected, call, "Xw",
-                 "order by sequence first, then by window start; window j starts at j % (L-w+1)",
-                 atol=1e-6)
-    expect_close(yw, np.repeat(y, starts), call, "yw",
-                 "each window takes the label of the sequence it came from")
+    expect_close(
+        Xw,
+        expected,
+        call,
+        "Xw",
+        "order by sequence first, then by window start; window j starts at j % (L-w+1)",
+        atol=1e-6,
+    )
+    expect_close(
+        yw,
+        np.repeat(y, starts),
+        call,
+        "yw",
+        "each window takes the label of the sequence it came from",
+    )
 
 
 @exercise(MODULE, points=1)
@@ -104,23 +123,32 @@ def sequence_ids(Xw, X3, window, call, side):
     """Which sequence each run of S windows came from (every value of X3 is distinct)."""
     starts = X3.shape[1] - window + 1
     if len(Xw) % starts:
-        fail(call, f"the {side} side had {len(Xw)} windows",
-             f"a multiple of {starts} (L - w + 1 per sequence)",
-             "split whole sequences, then window each side")
+        fail(
+            call,
+            f"the {side} side had {len(Xw)} windows",
+            f"a multiple of {starts} (L - w + 1 per sequence)",
+            "split whole sequences, then window each side",
+        )
     ids = []
     first_windows = {X3[i, :window].astype(np.float32).tobytes(): i for i in range(len(X3))}
     for k in range(0, len(Xw), starts):
         key = np.asarray(Xw[k], dtype=np.float32).tobytes()
         if key not in first_windows:
-            fail(call, f"{side} window {k} is not the first window of any sequence",
-                 "each sequence's windows together, in order of start",
-                 "window each side with sliding_windows after splitting")
+            fail(
+                call,
+                f"{side} window {k} is not the first window of any sequence",
+                "each sequence's windows together, in order of start",
+                "window each side with sliding_windows after splitting",
+            )
         i = first_windows[key]
         expected = np.stack([X3[i, s : s + window] for s in range(starts)])
         if not np.allclose(np.asarray(Xw[k : k + starts], dtype=np.float64), expected, atol=1e-6):
-            fail(call, f"the {side} windows {k}..{k + starts - 1} are not all from sequence {i}",
-                 "the L - w + 1 windows of one sequence in a row",
-                 "windows from one sequence must not be shared between sides")
+            fail(
+                call,
+                f"the {side} windows {k}..{k + starts - 1} are not all from sequence {i}",
+                "the L - w + 1 windows of one sequence in a row",
+                "windows from one sequence must not be shared between sides",
+            )
         ids.append(i)
     return ids
 
@@ -132,11 +160,13 @@ def test_window_dataset_splits_sequences_before_windowing(target, seed, window, 
     n, length = 2 * n_half, 8
     X = np.random.default_rng(seed).permutation(n * length).reshape(n, length) / (n * length)
     y = np.tile([0, 1], n_half)
-    call = called("window_dataset", X, y, window=window, val_fraction=0.2, seed=seed,
-                  _names=["X", "y"])
+    call = called(
+        "window_dataset", X, y, window=window, val_fraction=0.2, seed=seed, _names=["X", "y"]
+    )
     result = target.call(MODULE, "window_dataset", X, y, window, val_fraction=0.2, seed=seed)
     Xw_train, Xw_val, yw_train, yw_val = (
-        as_array(v, call, name) for v, name in zip(
+        as_array(v, call, name)
+        for v, name in zip(
             unpack(result, 4, call, "(Xw_train, Xw_val, yw_train, yw_val)"),
             ("Xw_train", "Xw_val", "yw_train", "yw_val"),
         )
@@ -146,21 +176,33 @@ def test_window_dataset_splits_sequences_before_windowing(target, seed, window, 
     val = sequence_ids(Xw_val, X3, window, call, "validation")
     both = set(train) & set(val)
     if both:
-        fail(call, f"sequences {sorted(both)[:5]} gave windows to both sides",
-             "every sequence on one side only",
-             "split the sequences first (train_test_split on X, y), then window each side")
+        fail(
+            call,
+            f"sequences {sorted(both)[:5]} gave windows to both sides",
+            "every sequence on one side only",
+            "split the sequences first (train_test_split on X, y), then window each side",
+        )
     if sorted(train + val) != list(range(n)):
         fail(call, f"the sides held {len(train)} + {len(val)} sequences", f"all {n} once each")
     expected_val = int(np.ceil(0.2 * n))
     if len(val) != expected_val:
-        fail(call, f"the validation side had {len(val)} sequences",
-             f"{expected_val} (val_fraction of the sequences, rounded up as train_test_split does)",
-             "val_fraction is a fraction of sequences, not of windows")
+        fail(
+            call,
+            f"the validation side had {len(val)} sequences",
+            f"{expected_val} (val_fraction of the sequences, rounded up as train_test_split does)",
+            "val_fraction is a fraction of sequences, not of windows",
+        )
     starts = length - window + 1
-    expect_close(yw_train, np.repeat(y[train], starts), call, "yw_train",
-                 "each window keeps its sequence's label")
-    expect_close(yw_val, np.repeat(y[val], starts), call, "yw_val",
-                 "each window keeps its sequence's label")
+    expect_close(
+        yw_train,
+        np.repeat(y[train], starts),
+        call,
+        "yw_train",
+        "each window keeps its sequence's label",
+    )
+    expect_close(
+        yw_val, np.repeat(y[val], starts), call, "yw_val", "each window keeps its sequence's label"
+    )
 
 
 @exercise(MODULE, points=1)
@@ -171,9 +213,12 @@ def test_window_dataset_stratifies_on_labels(target):
     yw_val = as_array(result[3], call, "yw_val")
     ones = int(np.sum(yw_val))
     if len(yw_val) != 10 or ones != 5:
-        fail(call, f"the validation side had {len(yw_val)} windows with {ones} ones",
-             "10 windows (whole sequences), 5 of them ones",
-             "stratify the split on y: train_test_split(..., stratify=y)")
+        fail(
+            call,
+            f"the validation side had {len(yw_val)} windows with {ones} ones",
+            "10 windows (whole sequences), 5 of them ones",
+            "stratify the split on y: train_test_split(..., stratify=y)",
+        )
 
 
 @exercise(MODULE, points=1)
@@ -184,8 +229,12 @@ def test_window_dataset_is_seeded(target):
     second = target.call(MODULE, "window_dataset", X, y, 3, seed=7)
     for a, b, name in zip(first, second, ("Xw_train", "Xw_val", "yw_train", "yw_val")):
         if not np.array_equal(a, b):
-            fail(call, f"two calls gave different {name}", "the same split for the same seed",
-                 "pass seed as random_state to the split")
+            fail(
+                call,
+                f"two calls gave different {name}",
+                "the same split for the same seed",
+                "pass seed as random_state to the split",
+            )
 
 
 # -- stateless_ceiling ---------------------------------------------------------------------------
@@ -198,8 +247,12 @@ def test_stateless_ceiling_matches_the_coin_toss_bound(target, length, fraction)
     others = length - window
     expected = 1.0 if others == 0 else (1 + 0.5 * others) / (others + 1)
     if not isinstance(got, (int, float)) or not np.isclose(got, expected, atol=1e-9):
-        fail(call, f"returned {got!r}", f"{expected:.6f}",
-             "one window in L - w + 1 sees the bit; the rest are right half the time")
+        fail(
+            call,
+            f"returned {got!r}",
+            f"{expected:.6f}",
+            "one window in L - w + 1 sees the bit; the rest are right half the time",
+        )
 
 
 @exercise(MODULE, points=1)
@@ -213,8 +266,11 @@ def test_stateless_ceiling_of_the_lesson(target):
 @exercise(MODULE, points=1)
 @pytest.mark.parametrize(
     "args, rule",
-    [((20, 0), "window must be at least 1"), ((20, 21), "window must not exceed seq_len"),
-     ((0, 1), "seq_len must be at least 1")],
+    [
+        ((20, 0), "window must be at least 1"),
+        ((20, 21), "window must not exceed seq_len"),
+        ((0, 1), "seq_len must be at least 1"),
+    ],
     ids=["window-0", "window-beyond", "length-0"],
 )
 def test_stateless_ceiling_rejects_bad_input(target, args, rule):

@@ -29,8 +29,10 @@ def as3d(X):
 
 # -- expand_labels -------------------------------------------------------------------------------
 @exercise(MODULE, points=2)
-@given(y=hnp.arrays(np.int64, st.integers(1, 12), elements=st.integers(0, 5)),
-       repeats=st.integers(1, 7))
+@given(
+    y=hnp.arrays(np.int64, st.integers(1, 12), elements=st.integers(0, 5)),
+    repeats=st.integers(1, 7),
+)
 def test_expand_labels_repeats_each_label_in_a_row(target, y, repeats):
     # [y0]*r + [y1]*r + ...: the labels of sequences fed one timestep at a time, one after another.
     call = called("expand_labels", y, repeats=repeats, _names=["y"])
@@ -48,9 +50,11 @@ def test_expand_labels_repeats_each_label_in_a_row(target, y, repeats):
 @exercise(MODULE, points=1)
 @pytest.mark.parametrize(
     "y, repeats, rule",
-    [(np.array([0, 1]), 0, "repeats must be at least 1"),
-     (np.array([0, 1]), -2, "repeats must be at least 1"),
-     (np.zeros((2, 2)), 3, "y must be 1-D")],
+    [
+        (np.array([0, 1]), 0, "repeats must be at least 1"),
+        (np.array([0, 1]), -2, "repeats must be at least 1"),
+        (np.zeros((2, 2)), 3, "y must be 1-D"),
+    ],
     ids=["repeats-0", "repeats-negative", "2-D-y"],
 )
 def test_expand_labels_rejects_bad_input(target, y, repeats, rule):
@@ -60,8 +64,9 @@ def test_expand_labels_rejects_bad_input(target, y, repeats, rule):
 # -- stateful_batches ----------------------------------------------------------------------------
 def layout(target, X, y, batch_size, chunk):
     call = called("stateful_batches", X, y, batch_size=batch_size, chunk=chunk, _names=["X", "y"])
-    Xs, ys = unpack(target.call(MODULE, "stateful_batches", X, y, batch_size, chunk), 2, call,
-                    "(Xs, ys)")
+    Xs, ys = unpack(
+        target.call(MODULE, "stateful_batches", X, y, batch_size, chunk), 2, call, "(Xs, ys)"
+    )
     return as_array(Xs, call, "Xs"), as_array(ys, call, "ys"), call
 
 
@@ -71,8 +76,13 @@ def test_stateful_batches_shape(target, data):
     X, y, batch_size, chunk = data
     n, length, features = as3d(X).shape
     Xs, ys, call = layout(target, X, y, batch_size, chunk)
-    expect_shape(Xs, (n * length // chunk, chunk, features), call, "Xs",
-                 "one row per chunk of every sequence: (n * L // chunk, chunk, f)")
+    expect_shape(
+        Xs,
+        (n * length // chunk, chunk, features),
+        call,
+        "Xs",
+        "one row per chunk of every sequence: (n * L // chunk, chunk, f)",
+    )
     expect_shape(ys, (n * length // chunk,), call, "ys", "one label per row")
     if Xs.dtype != np.float32:
         fail(call, f"Xs had dtype {Xs.dtype}", "float32")
@@ -94,13 +104,21 @@ def test_stateful_batches_slot_b_continues_the_same_sequence(target, data):
         sequence = group * batch_size + b
         expected = X3[sequence, c * chunk : (c + 1) * chunk]
         if not np.allclose(Xs[row], expected, atol=1e-6):
-            fail(call, f"row {row} (batch {row // batch_size}, slot {b}) did not hold chunk {c} "
-                 f"of sequence {sequence}", "rows in the order (group, chunk, slot)",
-                 "slot b of consecutive batches must continue the same sequence: don't lay one "
-                 "sequence's timesteps across the batch axis")
+            fail(
+                call,
+                f"row {row} (batch {row // batch_size}, slot {b}) did not hold chunk {c} "
+                f"of sequence {sequence}",
+                "rows in the order (group, chunk, slot)",
+                "slot b of consecutive batches must continue the same sequence: don't lay one "
+                "sequence's timesteps across the batch axis",
+            )
         if ys[row] != y[sequence]:
-            fail(call, f"ys[{row}] was {ys[row]}", f"{y[sequence]}, the label of sequence "
-                 f"{sequence}", "labels follow their rows")
+            fail(
+                call,
+                f"ys[{row}] was {ys[row]}",
+                f"{y[sequence]}, the label of sequence {sequence}",
+                "labels follow their rows",
+            )
 
 
 @exercise(MODULE, points=1)
@@ -112,9 +130,14 @@ def test_stateful_batches_of_one_is_sequence_after_sequence(target, data):
     X3 = as3d(X)
     n, length, features = X3.shape
     Xs, ys, call = layout(target, X, y, 1, 1)
-    expect_close(Xs, X3.reshape(n * length, 1, features), call, "Xs",
-                 "with batch size 1 and chunk 1, rows are every timestep of sequence 0, then 1…",
-                 atol=1e-6)
+    expect_close(
+        Xs,
+        X3.reshape(n * length, 1, features),
+        call,
+        "Xs",
+        "with batch size 1 and chunk 1, rows are every timestep of sequence 0, then 1…",
+        atol=1e-6,
+    )
     expect_close(ys, np.repeat(y, length), call, "ys", "the labels of expand_labels(y, L)")
 
 
@@ -133,5 +156,6 @@ def test_stateful_batches_of_one_is_sequence_after_sequence(target, data):
 )
 def test_stateful_batches_rejects_bad_input(target, shape, y_len, batch_size, chunk, rule):
     X = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
-    expect_value_error(target, MODULE, "stateful_batches", X, np.zeros(y_len), batch_size, chunk,
-                       rule=rule)
+    expect_value_error(
+        target, MODULE, "stateful_batches", X, np.zeros(y_len), batch_size, chunk, rule=rule
+    )

@@ -65,8 +65,10 @@ def train(target, shared, trainer, seed, **kwargs):
     # solutions) they run on the student's own.
     scenario = "train_on_reference_probe" if on_reference_pieces(target) else "train_inputs_probe"
     key = (trainer, seed, tuple(sorted(kwargs.items())))
-    return shared(key, lambda: target.scenario(
-        scenario, trainer, *data(seed), seed=seed, timeout=900, **kwargs))
+    return shared(
+        key,
+        lambda: target.scenario(scenario, trainer, *data(seed), seed=seed, timeout=900, **kwargs),
+    )
 
 
 def final_predictions(result, X):
@@ -81,11 +83,14 @@ def check_converged(result, seed, call):
     p = final_predictions(result, X_val)
     accuracy, loss = oracle.accuracy(y_val, p), oracle.binary_crossentropy(y_val, p)
     if accuracy < VAL_ACCURACY or loss > VAL_LOSS:
-        fail(call, f"the final model scored validation accuracy {accuracy:.2f} with loss "
-             f"{loss:.3f} (on whole validation sequences, from a zero state)",
-             f"accuracy {VAL_ACCURACY} with loss at most {VAL_LOSS}",
-             "check the layout (slot b continues a sequence), the resets at group starts, "
-             "shuffle=False, and enough epochs")
+        fail(
+            call,
+            f"the final model scored validation accuracy {accuracy:.2f} with loss "
+            f"{loss:.3f} (on whole validation sequences, from a zero state)",
+            f"accuracy {VAL_ACCURACY} with loss at most {VAL_LOSS}",
+            "check the layout (slot b continues a sequence), the resets at group starts, "
+            "shuffle=False, and enough epochs",
+        )
 
 
 def check_history(result, call, seed, per_window=None):
@@ -93,8 +98,12 @@ def check_history(result, call, seed, per_window=None):
     keys = ("loss", "accuracy", "val_loss", "val_accuracy")
     missing = [k for k in keys if not history.get(k)]
     if missing:
-        fail(call, f"history had keys {sorted(history)}", f"per-epoch lists for {list(keys)}",
-             "validation metrics come from whole validation sequences after each epoch")
+        fail(
+            call,
+            f"history had keys {sorted(history)}",
+            f"per-epoch lists for {list(keys)}",
+            "validation metrics come from whole validation sequences after each epoch",
+        )
     lengths = {k: len(history[k]) for k in keys}
     if len(set(lengths.values())) != 1:
         fail(call, f"the history lists had lengths {lengths}", "one value per epoch in each")
@@ -105,22 +114,30 @@ def check_history(result, call, seed, per_window=None):
     else:
         p, y = per_window
     accuracy, loss = oracle.accuracy(y, p), oracle.binary_crossentropy(y, p)
-    if abs(history["val_accuracy"][-1] - accuracy) > 1e-6 or abs(history["val_loss"][-1] - loss) \
-            > 1e-3 + 1e-2 * loss:
-        fail(call, f"the last epoch reported val_accuracy {history['val_accuracy'][-1]:.4f} and "
-             f"val_loss {history['val_loss'][-1]:.4f}",
-             f"what the final model scores: {accuracy:.4f} and {loss:.4f}",
-             "validate the model as it is after the epoch (copy the weights into the stateless "
-             "twin before predicting)")
+    if (
+        abs(history["val_accuracy"][-1] - accuracy) > 1e-6
+        or abs(history["val_loss"][-1] - loss) > 1e-3 + 1e-2 * loss
+    ):
+        fail(
+            call,
+            f"the last epoch reported val_accuracy {history['val_accuracy'][-1]:.4f} and "
+            f"val_loss {history['val_loss'][-1]:.4f}",
+            f"what the final model scores: {accuracy:.4f} and {loss:.4f}",
+            "validate the model as it is after the epoch (copy the weights into the stateless "
+            "twin before predicting)",
+        )
 
 
 def check_generalizes(result, seed, call):
     X_test, y_test = echo_sequences(200, 20, seed=10_000 + seed)
     accuracy = oracle.accuracy(y_test, final_predictions(result, X_test))
     if accuracy < TEST_ACCURACY:
-        fail(call, f"on 200 fresh sequences the final model was right {accuracy:.0%} of the time",
-             f"at least {TEST_ACCURACY:.0%}: a model that learned to echo the first bit",
-             "train on the training sequences only; the validation side is for measuring")
+        fail(
+            call,
+            f"on 200 fresh sequences the final model was right {accuracy:.0%} of the time",
+            f"at least {TEST_ACCURACY:.0%}: a model that learned to echo the first bit",
+            "train on the training sequences only; the validation side is for measuring",
+        )
 
 
 # -- train_stateful ------------------------------------------------------------------------------
@@ -130,8 +147,7 @@ def check_generalizes(result, seed, call):
 @pytest.mark.parametrize("chunk, batch_size", GRID)
 @STATEFUL
 def test_train_stateful_converges(target, shared, chunk, batch_size, seed):
-    call = called_trainer(target, "train_stateful", batch_size=batch_size, chunk=chunk,
-                          seed=seed)
+    call = called_trainer(target, "train_stateful", batch_size=batch_size, chunk=chunk, seed=seed)
     result = train(target, shared, "train_stateful", seed, batch_size=batch_size, chunk=chunk)
     check_converged(result, seed, call)
     check_generalizes(result, seed, call)
@@ -142,8 +158,7 @@ def test_train_stateful_converges(target, shared, chunk, batch_size, seed):
 @pytest.mark.parametrize("chunk, batch_size", [(1, 10), (5, 90)])
 @STATEFUL
 def test_train_stateful_reports_history_on_whole_sequences(target, shared, chunk, batch_size):
-    call = called_trainer(target, "train_stateful", batch_size=batch_size, chunk=chunk,
-                          seed=0)
+    call = called_trainer(target, "train_stateful", batch_size=batch_size, chunk=chunk, seed=0)
     result = train(target, shared, "train_stateful", 0, batch_size=batch_size, chunk=chunk)
     if result["type"] != "TrainResult":
         fail(call, f"it returned a {result['type']}", "an lstm_lab.TrainResult")
@@ -159,15 +174,18 @@ def test_train_stateful_feeds_in_order_and_resets_at_sequence_starts(
 ):
     # One stateful fit: shuffle=False, the layer's batch is batch_size, and the state is zero at
     # the start of every group of sequences (every L // chunk batches) and only there.
-    call = called_trainer(target, "train_stateful", batch_size=batch_size, chunk=chunk,
-                          seed=0)
+    call = called_trainer(target, "train_stateful", batch_size=batch_size, chunk=chunk, seed=0)
     result = train(target, shared, "train_stateful", 0, batch_size=batch_size, chunk=chunk)
     fits = [f for f in result["fit_calls"] if f["stateful"]]
     if not fits:
         fail(call, "it never called fit on a stateful model", "fit on the stateful layout")
     if result["model"]["input_shape"] != [batch_size, chunk, 1]:
-        fail(call, f"the model's batch shape was {result['model']['input_shape']}",
-             f"[{batch_size}, {chunk}, 1]", "build_stateful_classifier(batch_size, chunk, ...)")
+        fail(
+            call,
+            f"the model's batch shape was {result['model']['input_shape']}",
+            f"[{batch_size}, {chunk}, 1]",
+            "build_stateful_classifier(batch_size, chunk, ...)",
+        )
     per_group = 20 // chunk
     for fit in fits:
         # Keras runs batch callbacks once per execution of steps_per_execution batches: a group
@@ -175,29 +193,44 @@ def test_train_stateful_feeds_in_order_and_resets_at_sequence_starts(
         first_epoch = [entry[0] for entry in fit["batches"]]
         ends = [i for i in range(1, len(first_epoch)) if first_epoch[i] <= first_epoch[i - 1]]
         first_epoch = first_epoch[: ends[0] if ends else len(first_epoch)]
-        unseen = sorted(set(range(0, max(first_epoch, default=-1) + 1, per_group))
-                        - set(first_epoch))
+        unseen = sorted(
+            set(range(0, max(first_epoch, default=-1) + 1, per_group)) - set(first_epoch)
+        )
         if unseen:
-            fail(call, f"callbacks never ran before batch {unseen[0]}, the start of a group "
-                 f"(they ran before batches {first_epoch[:4]}...; steps_per_execution="
-                 f"{fit['steps_per_execution']})", "a chance to reset before every group's start",
-                 "Keras calls batch callbacks once per execution: keep steps_per_execution a "
-                 "divisor of L // chunk")
+            fail(
+                call,
+                f"callbacks never ran before batch {unseen[0]}, the start of a group "
+                f"(they ran before batches {first_epoch[:4]}...; steps_per_execution="
+                f"{fit['steps_per_execution']})",
+                "a chance to reset before every group's start",
+                "Keras calls batch callbacks once per execution: keep steps_per_execution a "
+                "divisor of L // chunk",
+            )
         if fit["shuffle"] is not False:
-            fail(call, f"fit was called with shuffle={fit['shuffle']!r}", "shuffle=False",
-                 "fit shuffles by default, which scatters every sequence's chunks")
+            fail(
+                call,
+                f"fit was called with shuffle={fit['shuffle']!r}",
+                "shuffle=False",
+                "fit shuffles by default, which scatters every sequence's chunks",
+            )
         if fit["batch_size"] not in (batch_size, None):
             fail(call, f"fit was called with batch_size={fit['batch_size']}", f"{batch_size}")
         for batch, zero, carried in fit["batches"]:
             starts_group = batch % per_group == 0
             if starts_group and not zero:
-                fail(call, f"the state was not zero at the start of batch {batch}",
-                     f"a reset before every {per_group}th batch (each group's first chunk)",
-                     "use ResetStatesEvery(L // chunk) as a fit callback")
+                fail(
+                    call,
+                    f"the state was not zero at the start of batch {batch}",
+                    f"a reset before every {per_group}th batch (each group's first chunk)",
+                    "use ResetStatesEvery(L // chunk) as a fit callback",
+                )
             if not starts_group and zero and not carried:
-                fail(call, f"the state was reset before batch {batch}, inside a group",
-                     "the state carried from chunk to chunk within a group",
-                     "reset only at group starts: resetting every batch throws the memory away")
+                fail(
+                    call,
+                    f"the state was reset before batch {batch}, inside a group",
+                    "the state carried from chunk to chunk within a group",
+                    "reset only at group starts: resetting every batch throws the memory away",
+                )
 
 
 # -- train_stateless -----------------------------------------------------------------------------
@@ -231,18 +264,27 @@ def test_train_stateless_on_windows_cannot_beat_the_ceiling(target, shared, seed
     accuracy = oracle.accuracy(yw, final_predictions(result, Xw))
     ceiling = 6 / 11
     if accuracy > ceiling + CEILING_MARGIN:
-        fail(call, f"on {len(yw)} fresh windows the model was right {accuracy:.3f} of the time",
-             f"at most the ceiling {ceiling:.3f} (+{CEILING_MARGIN} for noise)",
-             "the model must see only its window of 10 timesteps")
+        fail(
+            call,
+            f"on {len(yw)} fresh windows the model was right {accuracy:.3f} of the time",
+            f"at most the ceiling {ceiling:.3f} (+{CEILING_MARGIN} for noise)",
+            "the model must see only its window of 10 timesteps",
+        )
     if result["model"]["input_shape"][1:] != [10, 1]:
-        fail(call, f"the model's input shape was {result['model']['input_shape']}",
-             "(None, 10, 1): windows of 10 timesteps")
+        fail(
+            call,
+            f"the model's input shape was {result['model']['input_shape']}",
+            "(None, 10, 1): windows of 10 timesteps",
+        )
     for inputs in result["fit_inputs"]:
         if inputs["x"] is not None and inputs["x"][1:] != [10, 1]:
-            fail(call, f"fit was given inputs of shape {tuple(inputs['x'])}",
-                 f"windows: ({90 * 11}, 10, 1)",
-                 "window the training sequences too: a model declared for windows of 10 still "
-                 "accepts whole sequences, and learns from them what no window can show")
+            fail(
+                call,
+                f"fit was given inputs of shape {tuple(inputs['x'])}",
+                f"windows: ({90 * 11}, 10, 1)",
+                "window the training sequences too: a model declared for windows of 10 still "
+                "accepts whole sequences, and learns from them what no window can show",
+            )
 
 
 @pytest.mark.slow
@@ -254,8 +296,12 @@ def test_train_stateless_validates_per_window(target, shared):
     Xw = np.stack([X_val[:, s : s + 10] for s in range(11)], axis=1).reshape(-1, 10, 1)
     for inputs in result["fit_inputs"]:
         if inputs["validation_x"] is not None and inputs["validation_x"][1:] != [10, 1]:
-            fail(call, f"fit validated on inputs of shape {tuple(inputs['validation_x'])}",
-                 f"the validation windows: {Xw.shape}", "window the validation sequences")
+            fail(
+                call,
+                f"fit validated on inputs of shape {tuple(inputs['validation_x'])}",
+                f"the validation windows: {Xw.shape}",
+                "window the validation sequences",
+            )
     check_history(result, call, 0, per_window=(final_predictions(result, Xw), np.repeat(y_val, 11)))
 
 
@@ -282,13 +328,19 @@ def test_train_per_timestep_resets_after_every_sequence(target, shared):
     calls, states = result["train_on_batch_calls"], result["train_on_batch_states"]
     epochs = len(result["history"].get("loss") or [])
     if calls != epochs * 90 * 20:
-        fail(call, f"it made {calls} train_on_batch calls in {epochs} epochs",
-             f"{epochs * 90 * 20}: one per timestep of each of the 90 training sequences")
+        fail(
+            call,
+            f"it made {calls} train_on_batch calls in {epochs} epochs",
+            f"{epochs * 90 * 20}: one per timestep of each of the 90 training sequences",
+        )
     for i, (zero, carried) in enumerate(states):
         first = i % 20 == 0
         if first and not zero or not first and zero and not carried:
             where = "at a sequence's first timestep" if first else "inside a sequence"
             what = "not zero" if first else "reset"
-            fail(call, f"the state was {what} at call {i}, {where}",
-                 "zero at the first timestep of every sequence and carried in between",
-                 "reset_states(model) after each sequence (and not after each timestep)")
+            fail(
+                call,
+                f"the state was {what} at call {i}, {where}",
+                "zero at the first timestep of every sequence and carried in between",
+                "reset_states(model) after each sequence (and not after each timestep)",
+            )

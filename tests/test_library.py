@@ -65,20 +65,33 @@ def test_sequences_copies_and_shapes():
 
 
 values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**60, 2**60) | st.floats() | st.text(max_size=5)
-    | hnp.arrays(st.sampled_from([np.float32, np.float64, np.int64, np.bool_]),
-                 hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3)),
-    lambda inner: st.lists(inner, max_size=3) | st.tuples(inner, inner)
-    | st.dictionaries(st.text(max_size=4).filter(lambda k: not k.startswith("__")), inner,
-                      max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**60), 2**60)
+    | st.floats()
+    | st.text(max_size=5)
+    | hnp.arrays(
+        st.sampled_from([np.float32, np.float64, np.int64, np.bool_]),
+        hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3),
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.tuples(inner, inner)
+        | st.dictionaries(
+            st.text(max_size=4).filter(lambda k: not k.startswith("__")), inner, max_size=3
+        )
+    ),
     max_leaves=10,
 )
 
 
 def _same(a, b):
     if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b,
-                                                                                 equal_nan=True)
+        return (
+            isinstance(b, np.ndarray)
+            and a.dtype == b.dtype
+            and np.array_equal(a, b, equal_nan=True)
+        )
     if isinstance(a, (list, tuple)):
         return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
     if isinstance(a, dict):
@@ -119,8 +132,9 @@ def test_codec_never_unpickles():
 
     with zipfile.ZipFile(npz, "w") as z:
         z.writestr("a0.npy", buffer.getvalue())
-    message = codec._HEADER.pack(codec._MAGIC, len(body), len(npz.getvalue())) + body + \
-        npz.getvalue()
+    message = (
+        codec._HEADER.pack(codec._MAGIC, len(body), len(npz.getvalue())) + body + npz.getvalue()
+    )
     with pytest.raises(ValueError):
         codec.decode(message)
     assert pickle  # the point: object arrays need pickle, and decode refuses them
@@ -137,9 +151,14 @@ def test_exercises_are_the_solutions_stubbed(module):
 @pytest.mark.parametrize("module", MODULES)
 def test_every_stub_raises_not_implemented(module):
     tree = ast.parse((ROOT / "exercises" / f"{module}.py").read_text())
-    public = [node for node in ast.walk(tree)
-              if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
-              or isinstance(node, ast.FunctionDef) and node.name == "__init__"]
+    public = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        and not node.name.startswith("_")
+        or isinstance(node, ast.FunctionDef)
+        and node.name == "__init__"
+    ]
     assert public
     for node in public:
         last = node.body[-1]

@@ -34,10 +34,12 @@ def test_oracle_matches_keras_lstm(case):
     x = rng.normal(size=(n, length, features)).astype("float32")
     layer = keras.layers.LSTM(units, return_sequences=True, return_state=True)
     layer.build((n, length, features))
-    layer.set_weights([rng.normal(scale=0.7, size=w.shape).astype("float32")
-                       for w in layer.get_weights()])
-    state = [rng.normal(size=(n, units)).astype("float32") for _ in range(2)] if with_state \
-        else None
+    layer.set_weights(
+        [rng.normal(scale=0.7, size=w.shape).astype("float32") for w in layer.get_weights()]
+    )
+    state = (
+        [rng.normal(size=(n, units)).astype("float32") for _ in range(2)] if with_state else None
+    )
     outputs, h, c = (keras.ops.convert_to_numpy(v) for v in layer(x, initial_state=state))
     got = oracle.lstm_forward(x, layer.get_weights(), initial_state=state, return_sequences=True)
     np.testing.assert_allclose(got.outputs, outputs, atol=ORACLE_ATOL)
@@ -59,16 +61,24 @@ def test_oracle_rejects_weights_of_the_wrong_shape():
     with pytest.raises(ValueError, match="recurrent_kernel"):
         oracle.lstm_forward(np.ones((1, 2, 1)), [np.ones((1, 12)), np.ones((3, 8)), np.zeros(12)])
     with pytest.raises(ValueError, match="initial_state"):
-        oracle.lstm_forward(np.ones((2, 2, 1)), [np.ones((1, 8)), np.ones((2, 8)), np.zeros(8)],
-                            initial_state=(np.zeros((1, 2)), np.zeros((1, 2))))
+        oracle.lstm_forward(
+            np.ones((2, 2, 1)),
+            [np.ones((1, 8)), np.ones((2, 8)), np.zeros(8)],
+            initial_state=(np.zeros((1, 2)), np.zeros((1, 2))),
+        )
 
 
 def test_binary_crossentropy_and_accuracy_match_keras():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 50).astype("float32")
     p = rng.random(50).astype("float32")
-    bce = float(np.mean(keras.ops.convert_to_numpy(
-        keras.losses.binary_crossentropy(y.reshape(-1, 1), p.reshape(-1, 1)))))
+    bce = float(
+        np.mean(
+            keras.ops.convert_to_numpy(
+                keras.losses.binary_crossentropy(y.reshape(-1, 1), p.reshape(-1, 1))
+            )
+        )
+    )
     assert oracle.binary_crossentropy(y, p) == pytest.approx(bce, rel=1e-5)
     metric = keras.metrics.BinaryAccuracy()
     metric.update_state(y.reshape(-1, 1), p.reshape(-1, 1))

@@ -275,16 +275,16 @@ def test_exercise_limits_can_differ_by_exercise():
 
 
 # -- ex05 graded on the reference's pieces ---------------------------------------------------------
-BROKEN_PIECES = '''
+BROKEN_PIECES = """
 
 def stateful_batches(X, y, batch_size, chunk=1):
     raise ValueError("this submission's stateful_batches is broken")
-'''
-BROKEN_BUILDER = '''
+"""
+BROKEN_BUILDER = """
 
 def build_stateful_classifier(batch_size, chunk=1, units=8, features=1, learning_rate=0.01):
     raise NotImplementedError
-'''
+"""
 
 
 def test_ex05_runs_on_the_reference_pieces_and_only_with_a_relay(tmp_path, monkeypatch):

@@ -38,8 +38,11 @@ def both(target, reference, module, function, *args, **kwargs):
         except StudentError as student:
             if student.is_a("ValueError"):
                 return None, None, call
-            fail(call, f"it raised {student.type_name}: {student.message}",
-                 f"ValueError (the reference says: {error.message})")
+            fail(
+                call,
+                f"it raised {student.type_name}: {student.message}",
+                f"ValueError (the reference says: {error.message})",
+            )
         fail(call, f"it returned {show(got)}", f"ValueError (the reference says: {error.message})")
     got = target.call(module, function, *args, **kwargs)
     return got, expected, call
@@ -72,8 +75,9 @@ def test_to_supervised_agrees_with_solutions(target, reference, data, lag):
 @exercise("ex01_lifecycle", points=1)
 @given(probs=strategies.probabilities())
 def test_probabilities_to_classes_agrees_with_solutions(target, reference, probs):
-    got, expected, call = both(target, reference, "ex01_lifecycle", "probabilities_to_classes",
-                               probs)
+    got, expected, call = both(
+        target, reference, "ex01_lifecycle", "probabilities_to_classes", probs
+    )
     if expected is not None:
         compare(got, expected, call)
 
@@ -88,14 +92,19 @@ def test_sliding_windows_agrees_with_solutions(target, reference, data, window):
 
 
 @exercise("ex02_windows", points=1)
-@given(n_half=st.integers(5, 12), window=st.integers(1, 6), seed=st.integers(0, 99),
-       fraction=st.sampled_from([0.1, 0.2, 0.3]))
+@given(
+    n_half=st.integers(5, 12),
+    window=st.integers(1, 6),
+    seed=st.integers(0, 99),
+    fraction=st.sampled_from([0.1, 0.2, 0.3]),
+)
 def test_window_dataset_agrees_with_solutions(target, reference, n_half, window, seed, fraction):
     n = 2 * n_half
     X = np.random.default_rng(seed).random((n, 6))
     y = np.tile([0, 1], n_half)
-    got, expected, call = both(target, reference, "ex02_windows", "window_dataset", X, y, window,
-                               fraction, seed)
+    got, expected, call = both(
+        target, reference, "ex02_windows", "window_dataset", X, y, window, fraction, seed
+    )
     if expected is not None:
         compare(got, expected, call)
 
@@ -103,8 +112,9 @@ def test_window_dataset_agrees_with_solutions(target, reference, n_half, window,
 @exercise("ex02_windows", points=1)
 @given(length=st.integers(-1, 40), window=st.integers(-1, 41))
 def test_stateless_ceiling_agrees_with_solutions(target, reference, length, window):
-    got, expected, call = both(target, reference, "ex02_windows", "stateless_ceiling", length,
-                               window)
+    got, expected, call = both(
+        target, reference, "ex02_windows", "stateless_ceiling", length, window
+    )
     if expected is not None:
         compare(got, expected, call)
 
@@ -119,16 +129,20 @@ def test_expand_labels_agrees_with_solutions(target, reference, y, repeats):
 
 
 @exercise("ex03_labels", points=2)
-@given(case=st.one_of(
-    # Arbitrary sizes are mostly bad input: draw layouts that divide as often, with values that
-    # tell every timestep apart.
-    strategies.divisible_sequences(),
-    st.tuples(strategies.sequences(distinct=False), st.integers(0, 6), st.integers(0, 6)).map(
-        lambda t: (*t[0], t[1], t[2])),
-))
+@given(
+    case=st.one_of(
+        # Arbitrary sizes are mostly bad input: draw layouts that divide as often, with values that
+        # tell every timestep apart.
+        strategies.divisible_sequences(),
+        st.tuples(strategies.sequences(distinct=False), st.integers(0, 6), st.integers(0, 6)).map(
+            lambda t: (*t[0], t[1], t[2])
+        ),
+    )
+)
 def test_stateful_batches_agrees_with_solutions(target, reference, case):
     X, y, batch_size, chunk = case
-    got, expected, call = both(target, reference, "ex03_labels", "stateful_batches", X, y,
-                               batch_size, chunk)
+    got, expected, call = both(
+        target, reference, "ex03_labels", "stateful_batches", X, y, batch_size, chunk
+    )
     if expected is not None:
         compare(got, expected, call)
