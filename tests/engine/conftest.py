@@ -7,16 +7,28 @@ submissions (``hostile/``) are data, not tests.
 from __future__ import annotations
 
 import pytest
-from engine_support import drop_wrapper
+from engine_support import drop_wrapper, worker_user_turn
 
 #: Not collected by a plain ``pytest``: the mini suite and the hostile submissions are data.
 collect_ignore = ["fixtures", "hostile"]
 
 
 @pytest.fixture(scope="session")
-def as_gradescope(tmp_path_factory):
-    """The wrapper that makes workers drop privileges (skips when this machine cannot)."""
+def gradescope_wrapper(tmp_path_factory):
+    """The command prefix that lets workers drop privileges (skips when this machine cannot)."""
     wrapper = drop_wrapper(tmp_path_factory.mktemp("python_home"))
     if wrapper is None:
         pytest.skip("needs root and a way to let an unprivileged user run Python (unshare -m)")
     return wrapper
+
+
+@pytest.fixture
+def as_gradescope(gradescope_wrapper):
+    """The wrapper that makes workers drop privileges, and this machine's turn to use it.
+
+    The test holds the turn (``worker_user_turn``) from setup to teardown: no other grade whose
+    workers run as the worker user runs meanwhile, in this session or another, so that an attack
+    on that user's processes (``kill_judge``) reaches only its own grade's, as on Gradescope.
+    """
+    with worker_user_turn():
+        yield gradescope_wrapper

@@ -1,17 +1,21 @@
 """Helpers for the tests of the grader: build targets, run ``lstm-lab grade``, read results.
 
 Every grade here runs in a subprocess, as a student or Gradescope would run it, and is read back
-from its ``results.json``. Hostile submissions are overlays (``hostile/<name>/``: the attacked
-module only) on a copy of ``solutions/``, assembled in a temporary folder.
+from its ``results.json``. Targets are copies of ``solutions/`` assembled in a temporary folder:
+a fixture's files (``fixtures/<name>/``) replace the reference modules; a hostile submission's
+(``hostile/<name>/``: the attack only) are appended to them (``assemble``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from lstm_lab.grading import sandbox
@@ -95,15 +99,28 @@ def cheap_args(*extra) -> list[str]:
 
 
 def assemble(tmp_path: Path, name: str, overlay: Path | None = None, drop=()) -> Path:
-    """A copy of ``solutions/`` with the files of ``overlay`` on top and ``drop`` left out."""
+    """A copy of ``solutions/`` with the files of ``overlay`` on top and ``drop`` left out.
+
+    A hostile overlay (a folder of ``hostile/``) holds only its attack: each file is appended to
+    the reference module of its name (as ``tests/test_mutants.py`` grafts its mutants), so its
+    definitions replace the reference ones, and its module level code runs after theirs, while the
+    reference's helpers stay at hand. The files of any other overlay replace the reference's.
+    """
     target = tmp_path / name
     shutil.copytree(ROOT / "solutions", target, ignore=shutil.ignore_patterns("__pycache__"))
     for module in drop:
         (target / f"{module}.py").unlink()
-    if overlay is not None:
-        for path in overlay.iterdir():
-            if path.suffix == ".py":
-                shutil.copy2(path, target / path.name)
+    if overlay is None:
+        return target
+    grafted = overlay.resolve().parent == HOSTILE
+    for path in sorted(overlay.glob("*.py")):
+        module = target / path.name
+        if grafted and module.exists():
+            source = path.resolve().relative_to(ROOT).as_posix()
+            header = f"\n\n# ---- grafted from {source} ----\n"
+            module.write_text(module.read_text() + header + path.read_text())
+        else:
+            shutil.copy2(path, module)
     return target
 
 
@@ -150,8 +167,39 @@ def drop_wrapper(keep: Path) -> list[str] | None:
     return ["unshare", "-m", "sh", "-c", NAMESPACE_SCRIPT, "sh", home, str(keep)]
 
 
-def hostile_marker_processes(marker: str) -> list[int]:
-    """Processes whose command line holds ``marker`` (the hostile daemons' signature)."""
+#: The lock that grades whose workers drop to the worker user hold, one at a time (machine-wide).
+WORKER_USER_LOCK = Path(tempfile.gettempdir()) / "lstm_lab_worker_user.lock"
+
+
+@contextlib.contextmanager
+def worker_user_turn():
+    """Wait for, then hold, the machine's one turn to grade with workers that drop privileges.
+
+    Every such grade's workers run as the one worker user, and a worker may signal every process
+    of its user: ``kill_judge``'s ``kill(-1)`` kills the workers of any grade running beside it
+    (on Gradescope, one grade per container, only its own). An exclusive ``flock`` on a file of
+    the machine's temporary folder makes those grades take turns across xdist workers and pytest
+    sessions alike; the kernel drops it if the holder dies.
+    """
+    with open(WORKER_USER_LOCK, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def hostile_marker_processes(marker: str, where: Path | None = None) -> list[int]:
+    """Processes whose command line holds ``marker`` (the hostile daemons' signature).
+
+    With ``where`` (a test's ``tmp_path``), only the processes of the grade assembled there: the
+    command line must also name a path under it (``fork_daemon``'s sleepers carry their module's
+    path, ``fake_results``'s daemons the results path), so that the leftovers of a grade running
+    beside it are not counted.
+    """
+    needles = [marker.encode()]
+    if where is not None:
+        needles.append(f"{where}{os.sep}".encode())
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -160,6 +208,6 @@ def hostile_marker_processes(marker: str) -> list[int]:
             cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
         except OSError:
             continue
-        if marker.encode() in cmdline:
+        if all(needle in cmdline for needle in needles):
             found.append(int(entry))
     return found
