@@ -30,7 +30,7 @@ from ..target import MODULES
 #: What a bundle never holds, wherever it appears.
 JUNK = ("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis", ".ruff_cache", "*.egg-info")
 #: Folders of tests/ that stay with the instructor: the hidden tests, the grader's own tests
-#: (hostile submissions are copies of the solutions), the suite's mutants (its "variants" are
+#: (hostile submissions are the solutions plus one attack), the suite's mutants (its "variants" are
 #: correct answers). The student bundle takes only the files at the top of tests/, so a folder
 #: added later stays private too unless it is listed in VISIBLE_TEST_FOLDERS.
 PRIVATE_TESTS = ("hidden", "engine", "mutants")

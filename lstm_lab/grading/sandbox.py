@@ -328,8 +328,12 @@ def protect(paths) -> list[tuple[str, int]]:
                 continue
             key = str(path.resolve())
             entry = ledger.get(key)
-            if entry is None or not _alive_any(entry["holders"]):
+            if entry is None:
                 entry = ledger[key] = {"mode": path.stat().st_mode & 0o7777, "holders": []}
+            elif not _alive_any(entry["holders"]):
+                # A grade died holding it: the folder is still protected, and the mode to
+                # restore is the one that grade recorded, not the one found now.
+                entry["holders"] = []
             entry["holders"].append(os.getpid())
             os.chmod(path, entry["mode"] & ~0o077)
             changed.append((key, entry["mode"]))

@@ -37,7 +37,7 @@ def test_the_bundle_holds_what_students_need(student_bundle):
 def test_the_bundle_holds_no_solutions_and_no_hidden_tests(student_bundle):
     assert not (student_bundle / "solutions").exists()
     assert not (student_bundle / "tests" / "hidden").exists()
-    assert not (student_bundle / "tests" / "engine").exists()  # hostile copies of solutions
+    assert not (student_bundle / "tests" / "engine").exists()  # hostile overlays of the solutions
     assert not (student_bundle / "tests" / "mutants").exists()  # variants: correct answers
     assert not (student_bundle / "tests" / "test_mutants.py").exists()
     assert [p for p in (student_bundle / "tests").iterdir() if p.is_dir()] == []

@@ -148,3 +148,24 @@ def test_two_grades_at_once_restore_the_mode_found_before_either(tmp_path):
     assert folder.stat().st_mode & 0o077 == 0  # the other grade still runs
     sandbox.unprotect(second)
     assert folder.stat().st_mode & 0o777 == 0o755
+
+
+def test_a_grade_that_died_holding_a_folder_does_not_make_its_protection_permanent(tmp_path):
+    # A judge killed between protect and unprotect leaves the folder at 700 and its entry in the
+    # ledger; the next grade must restore the mode from before, not the 700 it finds.
+    folder = tmp_path / "solutions"
+    folder.mkdir()
+    os.chmod(folder, 0o755)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+
+    def died_holding(ledger):
+        key = str(folder.resolve())
+        ledger[key] = {"mode": 0o755, "holders": [dead.pid]}
+        os.chmod(folder, 0o700)
+
+    sandbox._ledger(died_holding)
+    changed = sandbox.protect([folder])
+    assert changed == [(str(folder.resolve()), 0o755)]
+    sandbox.unprotect(changed)
+    assert folder.stat().st_mode & 0o777 == 0o755
