@@ -526,4 +526,8 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    # Serve from the module as imported by its name, not from ``__main__``: scenarios reach the
+    # judge through ``lstm_lab.grading.worker``'s channel, which must be the one that is set.
+    from lstm_lab.grading import worker
+
+    worker.main(sys.argv[1:])

@@ -220,7 +220,11 @@ def test_without_a_handler_every_question_is_refused():
     assert kind == "JudgeError" and "answers no questions" in text
 
 
-def test_a_relay_answers_allowed_functions_with_the_reference():
+@pytest.mark.parametrize("zygote", ["1", "0"], ids=["forked", "fresh-interpreter"])
+def test_a_relay_answers_allowed_functions_with_the_reference(monkeypatch, zygote):
+    # A fresh interpreter runs the worker as ``python -m``: its questions must still reach the
+    # judge (the channel is set on the module the scenarios import, not on ``__main__``).
+    monkeypatch.setenv("LSTM_LAB_ZYGOTE", zygote)
     reference = TargetProxy("solutions")
     relay = Relay(reference, allow=["ex03_labels.stateful_batches"])
     target = TargetProxy(RELAY, callbacks=relay)
