@@ -545,6 +545,7 @@ def run_cli(*args, cwd=REPO) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
+@pytest.mark.needs_stateful("carry", "backprop")  # every approach converges
 def test_quick_run_against_solutions_reports_every_approach(tmp_path):
     out = tmp_path / "report"
     done = run_cli("--quick", "--target", "solutions", "--out", str(out))

@@ -92,6 +92,7 @@ def test_a_target_that_does_not_exist_is_an_error(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.needs_stateful("carry", "backprop")  # a full grade trains stateful models
 def test_full_grade_of_the_reference(tmp_path):
     graded = grade("solutions", tmp_path=tmp_path, cheap=False, timeout=3600)
     assert graded.code == 0, graded.output[-5000:]
@@ -99,6 +100,7 @@ def test_full_grade_of_the_reference(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.needs_stateful("carry", "backprop")  # else its stateful tests are skipped
 def test_full_grade_of_the_stubs(tmp_path):
     graded = grade("exercises", tmp_path=tmp_path, cheap=False, timeout=3600)
     assert graded.code == 1

@@ -295,6 +295,7 @@ def build_stateful_classifier(batch_size, chunk=1, units=8, features=1, learning
 """
 
 
+@pytest.mark.needs_stateful("carry", "backprop")
 def test_ex05_runs_on_the_reference_pieces_and_only_with_a_relay(tmp_path, monkeypatch):
     # A submission whose ex03 and ex04 are broken: on its own pieces ex05 cannot train; on the
     # reference's, relayed by the judge, it trains, resets at group starts and converges.
