@@ -113,7 +113,9 @@ def run_lifecycle(series, *, lag=1, units=10, epochs=LIFECYCLE_EPOCHS, optimizer
     # 1. define
     model = build_regressor(lag, units)
     # 2. compile; one call into the compiled graph per epoch of len(X) batches of one sample
-    model.compile(optimizer=optimizer, loss="mse", steps_per_execution=len(X))
+    # (Keras on PyTorch accepts only steps_per_execution=1: same updates, more Python per step)
+    steps = 1 if keras.backend.backend() == "torch" else len(X)
+    model.compile(optimizer=optimizer, loss="mse", steps_per_execution=steps)
     # 3. fit
     history = model.fit(
         X,
