@@ -576,7 +576,15 @@ def test_quick_run_against_solutions_reports_every_approach(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "reference",
-    [pytest.param(None, marks=needs_solutions, id="solutions"), pytest.param("", id="none")],
+    [
+        # with the reference's pieces, the pitfalls train stateful models
+        pytest.param(
+            None,
+            marks=[needs_solutions, pytest.mark.needs_stateful("carry", "backprop")],
+            id="solutions",
+        ),
+        pytest.param("", id="none"),
+    ],
 )
 def test_quick_run_against_exercises_says_not_implemented(tmp_path, reference):
     # The stubs: every lesson row says "not implemented yet", the run goes on and exits 0. The
