@@ -50,32 +50,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SECONDS = 0.25
 GRADESCOPE_MB = 768
 
+from lstm_lab.grading.sandbox import tree  # noqa: E402 - after the path is set
+
 
 # -- the process tree and its memory ---------------------------------------------------------------
-def children(pid: int) -> list[int]:
-    out = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            try:
-                out += [
-                    int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()
-                ]
-            except OSError:
-                pass
-    except OSError:
-        pass
-    return out
-
-
-def tree(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        out.append(current)
-        todo += children(current)
-    return out
-
-
 def pss_mb(pid: int) -> tuple[float, float]:
     """``(PSS, private)`` of ``pid`` in MB; zeros if it is gone."""
     pss = private = 0

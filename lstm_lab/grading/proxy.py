@@ -757,6 +757,9 @@ class Relay:
     behalf beyond what the scenario offers.
     """
 
+    #: The questions that name a reference function or class, and the field that names it.
+    _NAMED = {"call": "function", "new": "name", "build": "function", "apply": "function"}
+
     def __init__(self, reference: TargetProxy, allow):
         self.reference = reference
         self.allow = {tuple(name.split(".", 1)) for name in allow}
@@ -766,46 +769,24 @@ class Relay:
         if not isinstance(question, dict):
             raise ValueError("a question is a dict")
         op = question.get("op")
-        if op == "call":
-            name = (question.get("module"), question.get("function"))
+        if op in self._NAMED:
+            field = self._NAMED[op]
+            name = (question.get("module"), question.get(field))
             self._check(name)
-            return self.reference.call(
-                *name, *(question.get("args") or []), **(question.get("kwargs") or {})
-            )
-        if op == "new":
-            name = (question.get("module"), question.get("name"))
-            self._check(name)
-            request = {
-                "op": "new",
-                "module": name[0],
-                "name": name[1],
-                "args": list(question.get("args") or []),
-                "kwargs": dict(question.get("kwargs") or {}),
-            }
-            made = self.reference._request(request, ".".join(name), None, "new", None)
-            self._objects.add(int(made["id"]))
-            return made
-        if op == "build":
-            name = (question.get("module"), question.get("function"))
-            self._check(name)
-            request = {
-                "op": "build",
-                "module": name[0],
-                "function": name[1],
-                "args": list(question.get("args") or []),
-                "kwargs": dict(question.get("kwargs") or {}),
-            }
-            return self.reference._request(request, ".".join(name), None, "build", None)
-        if op == "apply":
-            name = (question.get("module"), question.get("function"))
-            self._check(name)
-            request = {
-                "op": "apply",
-                "module": name[0],
-                "function": name[1],
-                "mirror": question.get("mirror"),
-            }
-            return self.reference._request(request, ".".join(name), None, "apply", None)
+            if op == "call":
+                return self.reference.call(
+                    *name, *(question.get("args") or []), **(question.get("kwargs") or {})
+                )
+            request = {"op": op, "module": name[0], field: name[1]}
+            if op == "apply":
+                request["mirror"] = question.get("mirror")
+            else:
+                request["args"] = list(question.get("args") or [])
+                request["kwargs"] = dict(question.get("kwargs") or {})
+            answer = self.reference._request(request, ".".join(name), None, op, None)
+            if op == "new":
+                self._objects.add(int(answer["id"]))
+            return answer
         if op == "invoke":
             number = question.get("id")
             if number not in self._objects:

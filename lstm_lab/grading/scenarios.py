@@ -425,15 +425,9 @@ def reference_pieces(modules, module: str = "ex05_training"):
         "callback": worker.reference_callback,
     }
     user = modules.get(module)
-    saved: list[tuple[dict, str, object]] = []
     missing = object()
-
-    def swap(namespace: dict, name: str, value) -> None:
-        saved.append((namespace, name, namespace.get(name, missing)))
-        namespace[name] = value
-
     swapped = []
-    try:
+    with contextlib.ExitStack() as stack:
         for qualified, kind in REFERENCE_PIECES.items():
             home, name = qualified.split(".")
             stand_in = makers[kind](home, name)
@@ -443,18 +437,15 @@ def reference_pieces(modules, module: str = "ex05_training"):
                 source = None
             original = getattr(source, name, missing) if source is not None else missing
             if source is not None and source is not user:
-                swap(source.__dict__, name, stand_in)
-            for key, value in list(user.__dict__.items()):
-                if key == name or (original is not missing and value is original):
-                    swap(user.__dict__, key, stand_in)
+                stack.enter_context(worker.stand_ins(source, {name: stand_in}))
+            names = [
+                key
+                for key, value in user.__dict__.items()
+                if key == name or (original is not missing and value is original)
+            ]
+            stack.enter_context(worker.stand_ins(user, dict.fromkeys(names, stand_in)))
             swapped.append(qualified)
         yield swapped
-    finally:
-        for namespace, name, value in reversed(saved):
-            if value is missing:
-                namespace.pop(name, None)
-            else:
-                namespace[name] = value
 
 
 def train_on_reference_probe(modules, trainer, X_train, y_train, X_val, y_val, **kwargs):

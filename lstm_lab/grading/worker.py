@@ -386,14 +386,7 @@ def _apply_function(modules: Modules, request: dict) -> dict:
     function = getattr(modules.get(request["module"]), request["function"])
     actions: list = []
     mirror = _MirrorLayer(request.get("mirror") or {}, (), actions)
-    result = function(mirror)
-    if mirror.stop_training:
-        actions.append(["stop_training", True])
-    try:
-        codec.encode(result)
-    except (TypeError, ValueError):
-        result = None
-    return {"result": result, "actions": actions}
+    return _acted(function(mirror), mirror, actions)
 
 
 def _build_model(modules: Modules, request: dict) -> dict:
@@ -406,6 +399,7 @@ def _build_model(modules: Modules, request: dict) -> dict:
 def _invoke(request: dict) -> dict:
     obj = _objects[int(request["id"])]
     actions: list = []
+    mirror = None
     if request.get("mirror") is not None:
         mirror = _MirrorLayer(request["mirror"], (), actions)
         if hasattr(obj, "set_model"):
@@ -415,7 +409,12 @@ def _invoke(request: dict) -> dict:
     result = getattr(obj, request["method"])(
         *(request.get("args") or []), **(request.get("kwargs") or {})
     )
-    if request.get("mirror") is not None and mirror.stop_training:
+    return _acted(result, mirror, actions)
+
+
+def _acted(result, mirror, actions: list) -> dict:
+    """The answer to the judge: the result if it is data, and what was done to the mirror."""
+    if mirror is not None and mirror.stop_training:
         actions.append(["stop_training", True])
     try:
         codec.encode(result)
