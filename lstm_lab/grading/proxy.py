@@ -33,6 +33,7 @@ Questions from a worker during a call (``worker.ask_judge``) are answered by the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -85,15 +86,36 @@ class Budget:
     ``deadline`` (a ``time.monotonic()`` value) ends every call; ``per_exercise`` bounds the time
     an untrusted target's calls may take while the tests of one exercise run (the grading plugin
     says which, in ``exercise``): seconds for every exercise, or ``{module: seconds}`` with
-    ``"*"`` for the others.
+    ``"*"`` for the others. A thread that works for one exercise while the tests of another run
+    (``ahead``) says so with ``working_for``: its calls are charged to that exercise.
     """
 
     def __init__(self):
         self.deadline: float | None = None
         self.total: float | None = None
         self.per_exercise: float | dict | None = None
-        self.exercise: str | None = None
+        self._exercise: str | None = None
+        self._local = threading.local()
+        self._charging = threading.Lock()
         self.spent: dict[str, float] = {}
+
+    @property
+    def exercise(self) -> str | None:
+        """The exercise whose tests are running, or the one this thread works for."""
+        return getattr(self._local, "exercise", self._exercise)
+
+    @exercise.setter
+    def exercise(self, module: str | None) -> None:
+        self._exercise = module
+
+    @contextlib.contextmanager
+    def working_for(self, module: str | None):
+        """Charge this thread's calls to ``module`` while the block runs."""
+        self._local.exercise = module
+        try:
+            yield
+        finally:
+            del self._local.exercise
 
     def reset(self) -> None:
         self.__init__()
@@ -128,8 +150,10 @@ class Budget:
         return left, scope
 
     def charge(self, seconds: float) -> None:
-        if self.exercise is not None:
-            self.spent[self.exercise] = self.spent.get(self.exercise, 0.0) + seconds
+        exercise = self.exercise
+        if exercise is not None:
+            with self._charging:
+                self.spent[exercise] = self.spent.get(exercise, 0.0) + seconds
 
 
 def parse_exercise_limits(values) -> float | dict | None:
@@ -153,6 +177,9 @@ def parse_exercise_limits(values) -> float | dict | None:
 
 BUDGET = Budget()
 _live: weakref.WeakSet = weakref.WeakSet()
+#: Held while a worker starts and while strays are swept: a sweep must not take a worker that
+#: another thread has just started for one of its own (``ahead`` runs two workers at once).
+_PROCESSES = threading.RLock()
 #: What this judge's workers cost: starts, restarts after a crash or timeout, the zygote's start.
 STATS = {"workers_started": 0, "restarts": 0, "recycled": 0, "zygote_seconds": 0.0, "forked": 0}
 
@@ -337,6 +364,7 @@ class TargetProxy:
         self._broken: dict[str, tuple[str, float]] = {}
         self._broken_modules: dict[str, tuple[str, float]] = {}
         self._strikes: dict[str, int] = {}
+        self._lock = threading.RLock()  # one request at a time, whichever thread asks
         _live.add(self)
 
     # -- the worker's life -------------------------------------------------------------------
@@ -366,6 +394,10 @@ class TargetProxy:
         return self._worker_path
 
     def _start(self) -> None:
+        with _PROCESSES:
+            self._start_worker()
+
+    def _start_worker(self) -> None:
         target = str(self._target_for_worker())
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
@@ -519,6 +551,10 @@ class TargetProxy:
 
     def _sweep(self) -> None:
         """Kill what the worker started and left running: no process outlives a call."""
+        with _PROCESSES:
+            self._sweep_strays()
+
+    def _sweep_strays(self) -> None:
         worker = self._proc.pid
         strays = set()
         if self._jail is not None and self._jail.groups:
@@ -558,6 +594,12 @@ class TargetProxy:
         return errors.WorkerCrashed(where, returncode, tail, reason)
 
     def _request(
+        self, request: dict, where: str, timeout: float | None, key: str, module: str | None
+    ):
+        with self._lock:
+            return self._request_now(request, where, timeout, key, module)
+
+    def _request_now(
         self, request: dict, where: str, timeout: float | None, key: str, module: str | None
     ):
         if module in self._broken_modules:

@@ -6,6 +6,7 @@ five exercises trains networks for minutes and is marked ``slow``.
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -106,3 +107,25 @@ def test_full_grade_of_the_stubs(tmp_path):
     assert graded.code == 1
     assert graded.results["score"] == 0
     assert all_not_implemented(graded) == []
+
+
+@pytest.mark.slow
+def test_training_ahead_on_a_second_worker_grades_the_same(tmp_path):
+    # A trainer that peeks at whole sequences fails with figures of the models it trained (its
+    # accuracy on fresh windows): runs trained on the second worker must give the same figures,
+    # messages and score as runs trained one after another.
+    target = assemble(tmp_path, "peeks")
+    mutant = ROOT / "tests" / "mutants" / "ex05_stateless_whole_sequences.py"
+    module = target / "ex05_training.py"
+    module.write_text(module.read_text() + "\n\n" + mutant.read_text())
+    args = ("--exercise", "ex05_training", "-k", "stateless")
+    in_turn = grade(target, *args, tmp_path=tmp_path, cheap=False, env={"LSTM_LAB_AHEAD": "0"})
+    ahead = grade(target, *args, tmp_path=tmp_path, cheap=False, env={"LSTM_LAB_AHEAD": "1"})
+    assert "training runs one at a time (LSTM_LAB_AHEAD=0)" in in_turn.output
+    done = re.search(r"(\d+) training runs were done ahead on the second worker", ahead.output)
+    assert done and int(done[1]) >= 1, ahead.output[-3000:]
+    assert "never read" not in ahead.output, "a test reads another run than the one it planned"
+    outputs = " ".join(t["output"] for t in in_turn.tests_of("ex05_training"))
+    assert "the final model scored validation accuracy" in outputs, "no figures to compare"
+    assert in_turn.results["score"] < in_turn.results["max_score"]
+    assert ahead.results["tests"] == in_turn.results["tests"]

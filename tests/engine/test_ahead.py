@@ -1,0 +1,189 @@
+"""Training ahead on a second worker (``lstm_lab.grading.ahead``): who runs what, what a test
+reads, when a grade may do it. Fake workers here; ``test_grade.py`` grades a submission both
+ways with real ones."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+
+import pytest
+
+from lstm_lab.grading import ahead
+from lstm_lab.grading.errors import GradingFailure
+from lstm_lab.grading.proxy import BUDGET
+
+
+class FakeProxy:
+    """What ``Ahead`` uses of a ``TargetProxy``: ``pid`` and ``close``."""
+
+    def __init__(self, pid=None):
+        self.pid, self.closed = pid, False
+
+    def close(self):
+        self.closed = True
+
+
+def gated(value, gate: threading.Event, started: threading.Event | None = None):
+    def work(proxy):
+        if started is not None:
+            started.set()
+        assert gate.wait(30), "the test never opened the gate"
+        return value
+
+    return work
+
+
+def test_it_runs_the_plan_last_first_and_hands_the_runs_over():
+    gate, started = threading.Event(), threading.Event()
+    plan = [("a", "ex05_training", gated(1, gate)), ("c", "ex05_training", gated(3, gate, started))]
+    runner = ahead.Ahead(FakeProxy(), plan).start()
+    assert started.wait(30)  # it took the last run first
+    assert runner.take("a") is None, "a run it has not started is the caller's to run"
+    gate.set()
+    assert runner.take("c")() == 3, "a run it started is waited for and handed over"
+    runner.close()
+    assert runner.ran == ["c"], "a run struck by the caller is not run again here"
+    assert runner.proxy.closed
+    assert "1 training runs were done ahead" in runner.summary()
+    assert "never read" not in runner.summary()
+
+
+def test_a_failure_of_a_run_reaches_the_test_that_reads_it():
+    def fails(proxy):
+        raise GradingFailure("ex05_training.train_stateless raised ValueError: no")
+
+    runner = ahead.Ahead(FakeProxy(), [("k", "ex05_training", fails)]).start()
+    runner._thread.join(30)
+    outcome = runner.take("k")
+    with pytest.raises(GradingFailure, match="raised ValueError: no"):
+        outcome()
+    runner.close()
+
+
+def test_a_run_that_no_test_reads_is_reported():
+    runner = ahead.Ahead(FakeProxy(), [("k", "ex05_training", lambda proxy: 1)]).start()
+    runner._thread.join(30)
+    runner.close()
+    assert runner.summary().endswith("1 of them never read: ['k']")
+
+
+def test_its_runs_are_charged_to_their_exercise():
+    BUDGET.start(None, {"ex05_training": 100.0})
+    BUDGET.exercise = "ex01_lifecycle"  # the tests running meanwhile
+    seen = []
+
+    def work(proxy):
+        seen.append(BUDGET.exercise)
+        BUDGET.charge(2.0)
+        return None
+
+    runner = ahead.Ahead(FakeProxy(), [("k", "ex05_training", work)]).start()
+    runner._thread.join(30)
+    runner.close()
+    try:
+        assert seen == ["ex05_training"]
+        assert BUDGET.exercise == "ex01_lifecycle"
+        assert BUDGET.spent == {"ex05_training": 2.0}
+    finally:
+        BUDGET.reset()
+
+
+def test_close_ends_a_run_in_progress_by_killing_its_worker():
+    worker = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    try:
+
+        def work(proxy):
+            worker.wait()  # the worker's answer never comes until it dies
+            raise GradingFailure("the process running it died")
+
+        runner = ahead.Ahead(FakeProxy(pid=worker.pid), [("k", "ex05_training", work)]).start()
+        runner.close()
+        assert not runner._thread.is_alive()
+        assert worker.poll() is not None
+    finally:
+        worker.kill()
+        worker.wait()
+
+
+# -- when a grade may train ahead ------------------------------------------------------------------
+def test_the_environment_decides_first():
+    assert ahead.capacity({"LSTM_LAB_AHEAD": "0"}, cpus=8, memory_mb=10**5)[0] is False
+    assert ahead.capacity({"LSTM_LAB_AHEAD": "1"}, cpus=0.5, memory_mb=700)[0] is True
+
+
+@pytest.mark.parametrize(
+    "cpus, memory_mb, allowed, says",
+    [
+        (2, 20_000, True, "two workers at once (2 CPUs"),
+        (1, 20_000, False, "1 CPU available, a second worker needs 2"),
+        (0.5, 768, False, "0.5 CPU available"),  # Gradescope's default container
+        (4, 700, False, "700 MB of memory available, a second worker needs 1536"),
+    ],
+)
+def test_it_needs_two_cpus_and_memory_for_a_second_worker(cpus, memory_mb, allowed, says):
+    got, why = ahead.capacity({}, cpus=cpus, memory_mb=memory_mb)
+    assert got is allowed
+    assert says in why
+
+
+def cgroup_v1(tmp_path, controller, files):
+    tmp_path.mkdir(exist_ok=True)
+    proc = tmp_path / "cgroup"
+    proc.write_text(f"4:{controller}:/grader/job\n0::/\n")
+    root = tmp_path / "fs"
+    for relative, text in files.items():
+        path = root / controller / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return proc, root
+
+
+def cgroup_v2(tmp_path, files):
+    tmp_path.mkdir(exist_ok=True)
+    proc = tmp_path / "cgroup"
+    proc.write_text("0::/grader/job\n")
+    root = tmp_path / "fs"
+    root.mkdir()
+    (root / "cgroup.controllers").write_text("cpu memory pids\n")
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return proc, root
+
+
+def test_a_cpu_quota_of_the_cgroup_or_an_ancestor_lowers_the_cpus(tmp_path):
+    proc, root = cgroup_v1(
+        tmp_path,
+        "cpu",
+        {
+            "grader/cpu.cfs_quota_us": "50000",  # the parent: half a CPU
+            "grader/cpu.cfs_period_us": "100000",
+            "grader/job/cpu.cfs_quota_us": "-1",  # no quota of its own
+            "grader/job/cpu.cfs_period_us": "100000",
+        },
+    )
+    assert ahead.cpu_limit(proc, root) == 0.5
+    proc, root = cgroup_v2(tmp_path / "v2", {"grader/job/cpu.max": "150000 100000"})
+    assert ahead.cpu_limit(proc, root) == min(1.5, ahead.cpu_limit(tmp_path / "none", root))
+
+
+def test_a_memory_limit_leaves_what_the_group_does_not_use(tmp_path):
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal: 24000000 kB\nMemAvailable: 20480000 kB\n")
+    proc, root = cgroup_v1(
+        tmp_path,
+        "memory",
+        {
+            "grader/job/memory.limit_in_bytes": str(768 * 2**20),  # Gradescope's default
+            "grader/job/memory.usage_in_bytes": str(100 * 2**20),
+            "grader/memory.limit_in_bytes": "9223372036854771712",  # v1's "no limit"
+        },
+    )
+    assert ahead.memory_limit_mb(proc, root, meminfo) == 668
+    proc, root = cgroup_v2(
+        tmp_path / "v2", {"grader/job/memory.max": "max", "grader/memory.max": str(2**30)}
+    )
+    assert ahead.memory_limit_mb(proc, root, meminfo) == 1024
+    assert ahead.memory_limit_mb(tmp_path / "none", root, meminfo) == 20000
