@@ -16,7 +16,10 @@ Configurations (all in the same run, so that they compare on the same noisy mach
 - ``cold-2``: the grade on 2 cores after dropping the kernel's page cache
   (``/proc/sys/vm/drop_caches``, as root; where that is refused, the row says so and it is a
   first run only): TensorFlow's files are read from disk again, as on a fresh container;
-- ``grade-2``: the grade on 2 cores (``taskset -c 0,1``), warm: right after another grade;
+- ``grade-2``: the grade on 2 cores (``taskset -c 0,1``), warm: right after another grade; with
+  2 CPUs and memory to spare, ex05's training runs go on two workers (``lstm_lab.grading.ahead``);
+- ``in-turn-2``: the same with ``LSTM_LAB_AHEAD=0``: one worker, one run after another, as
+  before (and as on 1 CPU or in 768 MB): what training ahead saves, and costs in memory;
 - ``stubs-cold-2``, ``stubs-2``: the same two for the stubs (``exercises/``): every test fails
   with "not implemented yet", so this is the suite's own cost without any training;
 - ``grade-1``: the grade on one core (``taskset -c 0``);
@@ -36,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -48,6 +52,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SECONDS = 0.25
+#: The grade's note on the runs a second worker trained (lstm_lab.grading.ahead).
+AHEAD = re.compile(r"(\d+) training runs were done ahead on the second worker")
 GRADESCOPE_MB = 768
 
 from lstm_lab.grading.sandbox import tree  # noqa: E402 - after the path is set
@@ -259,6 +265,7 @@ def run(
         "test_seconds": extra.get("test_seconds", {}),
         "workers": extra.get("workers", {}),
         "tail": output.strip().splitlines()[-3:],
+        "ahead": int(ahead[1]) if (ahead := AHEAD.search(output)) else 0,
         "note": note,
     }
 
@@ -292,6 +299,7 @@ def table(runs: list[dict]) -> str:
         *[(f"  tests of {m}, s", _seconds_of(m)) for m in modules],
         ("  zygote start (TF import), s", lambda r: r["workers"].get("zygote_seconds")),
         ("workers started", lambda r: r["workers"].get("workers_started")),
+        ("  ex05 runs trained on the second", lambda r: r["ahead"]),
         ("peak memory, PSS sum, MB", lambda r: r["peak_pss"]),
         ("  at the peak: judge PSS / own, MB", lambda r: _pair(r, "judge")),
         ("  at the peak: zygote PSS / own, MB", lambda r: _pair(r, "zygote")),
@@ -341,9 +349,12 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--runs",
         nargs="+",
-        default=["cold-2", "grade-2", "stubs-cold-2", "stubs-2", "grade-1", "baseline-2"],
+        default=[
+            "cold-2", "grade-2", "in-turn-2", "stubs-cold-2", "stubs-2", "grade-1", "baseline-2"
+        ],
         choices=[
-            "cold-2", "grade-2", "stubs-cold-2", "stubs-2", "grade-1", "baseline-2", "gradescope"
+            "cold-2", "grade-2", "in-turn-2", "stubs-cold-2", "stubs-2", "grade-1", "baseline-2",
+            "gradescope",
         ],
     )  # fmt: skip
     parser.add_argument("--gradescope", action="store_true", help="add the emulated container")
@@ -357,6 +368,7 @@ def main(argv=None) -> int:
     configs = {
         "cold-2": dict(cores="0,1", cold=True),
         "grade-2": dict(cores="0,1"),
+        "in-turn-2": dict(cores="0,1", env_extra={"LSTM_LAB_AHEAD": "0"}),
         "stubs-cold-2": dict(cores="0,1", cold=True, target="exercises"),
         "stubs-2": dict(cores="0,1", target="exercises"),
         "grade-1": dict(cores="0"),

@@ -32,6 +32,8 @@ The modules:
   limits, cleanup of what it leaves; it detects what the machine allows and says what it could
   not do).
 - ``scenarios`` (the probes), ``errors`` (failures worded for students).
+- ``ahead`` (where the machine has room, a second worker trains the runs ex05's tests will
+  read while the tests go on: the grade uses both cores).
 - ``plugin`` (the pytest plugin ``lstm-lab grade`` loads: points per test, time budgets, the
   table, ``results.json`` written last), ``commands`` (``grade``, ``release``, ``gradescope``),
   ``bundle`` (the student bundle and the Gradescope zip).
