@@ -111,11 +111,12 @@ class Budget:
     @contextlib.contextmanager
     def working_for(self, module: str | None):
         """Charge this thread's calls to ``module`` while the block runs."""
-        self._local.exercise = module
+        local = self._local
+        local.exercise = module
         try:
             yield
         finally:
-            del self._local.exercise
+            local.__dict__.pop("exercise", None)
 
     def reset(self) -> None:
         self.__init__()
