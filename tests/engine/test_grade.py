@@ -98,6 +98,9 @@ def test_full_grade_of_the_reference(tmp_path):
     graded = grade("solutions", tmp_path=tmp_path, cheap=False, timeout=3600)
     assert graded.code == 0, graded.output[-5000:]
     assert {t["tags"][0] for t in graded.results["tests"]} == set(MODULES)
+    # Where the grade trains ex05 ahead, every run it trained is one a test reads (PLANS in
+    # tests/test_ex05_training.py agrees with the tests).
+    assert "never read" not in graded.output, graded.output[-3000:]
 
 
 @pytest.mark.slow
