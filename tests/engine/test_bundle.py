@@ -157,6 +157,7 @@ def test_the_zip_holds_the_autograder(autograder_zip):
     assert not any("__pycache__" in n for n in names)
     assert "/autograder/submission" in script.replace("$ROOT", "/autograder")
     assert "--memory 700" in script and "--time-limit 540" in script
+    assert 'LSTM_LAB_AHEAD="${LSTM_LAB_AHEAD-0}"' in script, "one worker in 768 MB"
     assert "tensorflow==" in requirements and "keras==" in requirements
 
 
