@@ -40,6 +40,15 @@ EXERCISE_TIME_LIMITS = {
 
 
 # -- grade -----------------------------------------------------------------------------------------
+#: With less memory than this for the whole grade, workers are replaced sooner than the default
+#: (``proxy.DEFAULT_RECYCLE_MB``): on 2 cores in 768 MB, the default let the tree's anonymous
+#: memory reach 749 MB, which left TensorFlow's code pages no room: they were read from disk
+#: again and again and the grade took 134 s; replaced after growing by 150 MB, it took 56 s with
+#: a peak of 704 MB (benchmarks/README.md).
+TIGHT_MEMORY_MB = 1024
+TIGHT_RECYCLE_MB = 150
+
+
 def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
     from . import plugin, sandbox
 
@@ -87,8 +96,9 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
         "--recycle",
         type=int,
         metavar="MB",
-        help="replace a worker once its memory grew by MB since it started (default 200; 0: "
-        "never): TensorFlow keeps ~10 MB per model trained",
+        help="replace a worker once its memory grew by MB since it started (default 200, or "
+        f"{TIGHT_RECYCLE_MB} with less than {TIGHT_MEMORY_MB} MB free; 0: never): TensorFlow "
+        "keeps ~10 MB per model trained",
     )
     parser.add_argument(
         "--no-sandbox",
@@ -187,8 +197,19 @@ def _plugin_is_registered() -> bool:
         return False
 
 
+def recycle_for(given: int | None, room_mb: float) -> tuple[int | None, str | None]:
+    """The ``--recycle`` a grade uses, and a note when it chose it for lack of memory."""
+    if given is not None or room_mb >= TIGHT_MEMORY_MB:
+        return given, None
+    return TIGHT_RECYCLE_MB, (
+        f"{room_mb:.0f} MB of memory for the whole grade: workers are replaced once they grew "
+        f"by {TIGHT_RECYCLE_MB} MB (--recycle chooses)"
+    )
+
+
 def grade_command(args: argparse.Namespace) -> int:
     from . import sandbox
+    from .ahead import memory_limit_mb
 
     try:
         target, found_note = find_target(args.target)
@@ -197,6 +218,8 @@ def grade_command(args: argparse.Namespace) -> int:
         print(f"lstm-lab grade: {exc}", file=sys.stderr)
         return 2
     notes = [found_note] if found_note else []
+    args.recycle, tight = recycle_for(args.recycle, memory_limit_mb())
+    notes += [tight] if tight else []
     workdir = tempfile.TemporaryDirectory(prefix="lstm_lab_grade_")
     try:
         hidden = None

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from lstm_lab.grading import ahead
+from lstm_lab.grading import ahead, commands
 from lstm_lab.grading.errors import GradingFailure
 from lstm_lab.grading.proxy import BUDGET
 
@@ -187,3 +187,21 @@ def test_a_memory_limit_leaves_what_the_group_does_not_use(tmp_path):
     )
     assert ahead.memory_limit_mb(proc, root, meminfo) == 1024
     assert ahead.memory_limit_mb(tmp_path / "none", root, meminfo) == 20000
+
+
+# -- a grade in little memory recycles its workers sooner ------------------------------------------
+@pytest.mark.parametrize(
+    "given, room, expected, noted",
+    [
+        (None, 20_000, None, False),  # plenty: the proxy's default
+        (None, 700, commands.TIGHT_RECYCLE_MB, True),  # Gradescope's 768 MB: sooner, and said
+        (80, 700, 80, False),  # --recycle given: kept
+        (0, 700, 0, False),  # --recycle 0 (never) given: kept
+    ],
+)
+def test_a_grade_in_little_memory_replaces_its_workers_sooner(given, room, expected, noted):
+    recycle, note = commands.recycle_for(given, room)
+    assert recycle == expected
+    assert (note is not None) is noted
+    if noted:
+        assert "700 MB of memory for the whole grade" in note and "--recycle" in note
