@@ -58,7 +58,7 @@ SAMPLE_SECONDS = 0.25
 AHEAD = re.compile(r"(\d+) training runs were done ahead on the second worker")
 GRADESCOPE_MB = 768
 
-from lstm_lab.grading.sandbox import tree  # noqa: E402 - after the path is set
+from lstm_lab.grading.sandbox import own_cgroup, tree  # noqa: E402 - after the path is set
 
 
 # -- the process tree and its memory ---------------------------------------------------------------
@@ -145,21 +145,9 @@ class Sampler(threading.Thread):
 
 
 # -- cgroups for a run -----------------------------------------------------------------------------
-def own_cgroup(controller: str) -> Path | None:
-    try:
-        for line in Path("/proc/self/cgroup").read_text().splitlines():
-            _, names, path = line.split(":", 2)
-            if controller in names.split(","):
-                group = Path("/sys/fs/cgroup") / controller / path.lstrip("/")
-                return group if group.is_dir() and os.access(group, os.W_OK) else None
-    except OSError:
-        pass
-    return None
-
-
 def make_group(controller: str, name: str) -> Path | None:
     base = own_cgroup(controller)
-    if base is None:
+    if base is None or not os.access(base, os.W_OK):
         return None
     group = base / name
     try:

@@ -85,10 +85,15 @@ def target(target_path, solutions):
     Where the solutions are present, the worker may ask for the reference versions of the pieces
     ex05 builds on (``scenarios.REFERENCE_PIECES``), and nothing else (``proxy.Relay``).
     """
-    relay = None if solutions is None else Relay(solutions, allow=REFERENCE_PIECES)
-    proxy = TargetProxy(target_path, callbacks=relay)
+    proxy = target_proxy(target_path, solutions)
     yield proxy
     proxy.close()
+
+
+def target_proxy(target_path, solutions) -> TargetProxy:
+    """A worker of the target, relayed to the solutions for ex05's pieces where they exist."""
+    relay = None if solutions is None else Relay(solutions, allow=REFERENCE_PIECES)
+    return TargetProxy(target_path, callbacks=relay)
 
 
 @pytest.fixture(scope="session")
@@ -145,20 +150,18 @@ def ahead(request):
     if not allowed:
         yield None
         return
-    target_path = request.getfixturevalue("target_path")
-    solutions = request.getfixturevalue("solutions")
-    relay = None if solutions is None else Relay(solutions, allow=REFERENCE_PIECES)
-    runner = ahead_module.Ahead(TargetProxy(target_path, callbacks=relay), plan).start()
+    proxy = target_proxy(
+        request.getfixturevalue("target_path"), request.getfixturevalue("solutions")
+    )
+    runner = ahead_module.Ahead(proxy, plan).start()
     yield runner
     runner.close()
     _grade_note(config, runner.summary())
 
 
 def _grade_note(config, note: str) -> None:
-    try:
-        from lstm_lab.grading.plugin import grade_of
-    except ImportError:  # pragma: no cover - the plugin is part of lstm_lab
-        return
+    from lstm_lab.grading.plugin import grade_of
+
     grade = grade_of(config)
     if grade is not None:
         grade.notes.append(note)

@@ -23,7 +23,8 @@ import os
 import signal
 import threading
 from collections import OrderedDict
-from pathlib import Path
+
+from . import sandbox
 
 #: A second worker training ex05 adds about 250 MB at its largest (benchmarks/README.md); with
 #: the judge, the zygote, the first worker and the solutions' worker (750 MB together), a grade
@@ -31,95 +32,13 @@ from pathlib import Path
 MIN_MEMORY_MB = 1536
 #: Two workers need two CPUs: on one, they take turns and the grade gains nothing.
 MIN_CPUS = 2.0
-_CGROUP = Path("/sys/fs/cgroup")
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text().strip()
-    except OSError:
-        return None
-
-
-def _cgroup_dirs(controller: str, proc_cgroup: Path, root: Path) -> list[Path]:
-    """This process's cgroup directory for ``controller`` and its ancestors, innermost first.
-
-    cgroup v1 (``N:memory:/path``) under ``root/controller``, v2 (``0::/path``) under ``root``.
-    """
-    text = _read(proc_cgroup) or ""
-    for line in text.splitlines():
-        parts = line.split(":", 2)
-        if len(parts) != 3:
-            continue
-        if controller in parts[1].split(","):
-            base = root / controller
-        elif parts[0] == "0" and parts[1] == "" and (root / "cgroup.controllers").exists():
-            base = root
-        else:
-            continue
-        path = base / parts[2].strip("/")
-        dirs = [path, *path.parents]
-        return [d for d in dirs if d == base or base in d.parents]
-    return []
-
-
-def cpu_limit(proc_cgroup: Path = Path("/proc/self/cgroup"), root: Path = _CGROUP) -> float:
-    """The CPUs this process may use: its affinity, lowered by any cgroup CPU quota."""
-    try:
-        cpus = float(len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        cpus = float(os.cpu_count() or 1)
-    for directory in _cgroup_dirs("cpu", proc_cgroup, root):
-        quota, period = (
-            _read(directory / "cpu.cfs_quota_us"),
-            _read(directory / "cpu.cfs_period_us"),
-        )
-        if quota is None and period is None:  # v2: "max 100000" or "50000 100000"
-            fields = (_read(directory / "cpu.max") or "").split()
-            if len(fields) == 2:
-                quota, period = fields
-        try:
-            quota_us, period_us = float(quota), float(period)
-        except (TypeError, ValueError):
-            continue
-        if quota_us > 0 and period_us > 0:
-            cpus = min(cpus, quota_us / period_us)
-    return cpus
-
-
-def memory_limit_mb(
-    proc_cgroup: Path = Path("/proc/self/cgroup"),
-    root: Path = _CGROUP,
-    meminfo: Path = Path("/proc/meminfo"),
-) -> float:
-    """The memory this process's tree may still take, in MB: the machine's available memory,
-    lowered by any cgroup limit (less what the group already uses)."""
-    room = float("inf")
-    for line in (_read(meminfo) or "").splitlines():
-        if line.startswith("MemAvailable:"):
-            room = int(line.split()[1]) / 1024
-    for directory in _cgroup_dirs("memory", proc_cgroup, root):
-        limit = _read(directory / "memory.limit_in_bytes") or _read(directory / "memory.max")
-        usage = _read(directory / "memory.usage_in_bytes") or _read(directory / "memory.current")
-        try:
-            limit_b = int(limit)
-        except (TypeError, ValueError):
-            continue  # "max", or no such file
-        if limit_b >= 2**60:  # v1's "no limit"
-            continue
-        try:
-            used_b = int(usage)
-        except (TypeError, ValueError):
-            used_b = 0
-        room = min(room, (limit_b - used_b) / 2**20)
-    return room
 
 
 def capacity(environ=None, cpus=None, memory_mb=None) -> tuple[bool, str]:
     """Whether this grade may train ahead on a second worker, and why (for the grade's notes).
 
-    ``cpus`` and ``memory_mb`` default to what this process may use (``cpu_limit``,
-    ``memory_limit_mb``).
+    ``cpus`` and ``memory_mb`` default to what this process may use (``sandbox.cpu_limit``,
+    ``sandbox.memory_room_mb``).
     """
     environ = os.environ if environ is None else environ
     setting = environ.get("LSTM_LAB_AHEAD", "").strip()
@@ -127,8 +46,8 @@ def capacity(environ=None, cpus=None, memory_mb=None) -> tuple[bool, str]:
         return False, "training runs one at a time (LSTM_LAB_AHEAD=0)"
     if setting == "1":
         return True, "ex05's training runs on two workers at once (LSTM_LAB_AHEAD=1)"
-    cpus = cpu_limit() if cpus is None else cpus
-    memory = memory_limit_mb() if memory_mb is None else memory_mb
+    cpus = sandbox.cpu_limit() if cpus is None else cpus
+    memory = sandbox.memory_room_mb() if memory_mb is None else memory_mb
     if cpus < MIN_CPUS:
         return False, (
             f"training runs one at a time: {cpus:g} CPU available, a second worker needs "

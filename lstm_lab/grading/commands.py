@@ -209,7 +209,6 @@ def recycle_for(given: int | None, room_mb: float) -> tuple[int | None, str | No
 
 def grade_command(args: argparse.Namespace) -> int:
     from . import sandbox
-    from .ahead import memory_limit_mb
 
     try:
         target, found_note = find_target(args.target)
@@ -218,7 +217,7 @@ def grade_command(args: argparse.Namespace) -> int:
         print(f"lstm-lab grade: {exc}", file=sys.stderr)
         return 2
     notes = [found_note] if found_note else []
-    args.recycle, tight = recycle_for(args.recycle, memory_limit_mb())
+    args.recycle, tight = recycle_for(args.recycle, sandbox.memory_room_mb())
     notes += [tight] if tight else []
     workdir = tempfile.TemporaryDirectory(prefix="lstm_lab_grade_")
     try:

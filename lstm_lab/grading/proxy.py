@@ -184,7 +184,7 @@ _TEST = {"number": 0}
 #: the module is missing, does not import, lacks the function, or the function raises
 #: NotImplementedError (a stub). Hypothesis shrinks a failing example with hundreds of calls;
 #: answering those here, without a round trip to the worker, took a grade of the stubs from 44
-#: to about 20 s. Only within one test: a function that raises NotImplementedError for some
+#: to 7 s. Only within one test: a function that raises NotImplementedError for some
 #: inputs only is called again by the next test.
 _SAME_EVERY_TIME = ("missing", "import", "attribute", "notimpl")
 

@@ -460,22 +460,103 @@ def _vm_data() -> int:
 
 
 # -- cgroups ---------------------------------------------------------------------------------------
-def _own_cgroup(controller: str) -> Path | None:
-    """This process's directory in the cgroup v1 hierarchy of ``controller``, if mounted."""
+def cgroup_dirs(
+    controller: str, proc_cgroup: Path = Path("/proc/self/cgroup"), root: Path = _CGROUP_ROOT
+) -> list[Path]:
+    """This process's cgroup directory for ``controller`` and its ancestors, innermost first.
+
+    cgroup v1 (``N:memory:/path``) under ``root/controller``, v2 (``0::/path``, where ``root``
+    holds ``cgroup.controllers``) under ``root``. Directories that do not exist are included
+    (a container often sees its own group as the root): read them with care.
+    """
     try:
-        lines = Path("/proc/self/cgroup").read_text().splitlines()
+        lines = proc_cgroup.read_text().splitlines()
     except OSError:
-        return None
+        return []
+    found = None  # (base, path): a v1 hierarchy of the controller wins over v2
     for line in lines:
         parts = line.split(":", 2)
-        if len(parts) == 3 and controller in parts[1].split(","):
-            path = _CGROUP_ROOT / controller / parts[2].lstrip("/")
-            return path if path.is_dir() else None
-    return None
+        if len(parts) != 3:
+            continue
+        if controller in parts[1].split(","):
+            found = (root / controller, parts[2])
+            break
+        if parts[0] == "0" and parts[1] == "" and (root / "cgroup.controllers").exists():
+            found = (root, parts[2])
+    if found is None:
+        return []
+    base, relative = found
+    path = base / relative.strip("/")
+    return [d for d in [path, *path.parents] if d == base or base in d.parents]
+
+
+def own_cgroup(controller: str) -> Path | None:
+    """This process's directory in the cgroup v1 hierarchy of ``controller``, if mounted."""
+    dirs = cgroup_dirs(controller)
+    if not dirs or dirs[-1] != _CGROUP_ROOT / controller:  # not v1
+        return None
+    return dirs[0] if dirs[0].is_dir() else None
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
+
+
+def cpu_limit(proc_cgroup: Path = Path("/proc/self/cgroup"), root: Path = _CGROUP_ROOT) -> float:
+    """The CPUs this process may use: its affinity, lowered by any cgroup CPU quota."""
+    try:
+        cpus = float(len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        cpus = float(os.cpu_count() or 1)
+    for directory in cgroup_dirs("cpu", proc_cgroup, root):
+        quota = _read(directory / "cpu.cfs_quota_us")
+        period = _read(directory / "cpu.cfs_period_us")
+        if quota is None and period is None:  # v2: "max 100000" or "50000 100000"
+            fields = (_read(directory / "cpu.max") or "").split()
+            if len(fields) == 2:
+                quota, period = fields
+        try:
+            quota_us, period_us = float(quota), float(period)
+        except (TypeError, ValueError):
+            continue
+        if quota_us > 0 and period_us > 0:
+            cpus = min(cpus, quota_us / period_us)
+    return cpus
+
+
+def memory_room_mb(
+    proc_cgroup: Path = Path("/proc/self/cgroup"),
+    root: Path = _CGROUP_ROOT,
+    meminfo: Path = Path("/proc/meminfo"),
+) -> float:
+    """The memory this process's tree may still take, in MB: the machine's available memory,
+    lowered by any cgroup limit (less what the group already uses)."""
+    room = float("inf")
+    for line in (_read(meminfo) or "").splitlines():
+        if line.startswith("MemAvailable:"):
+            room = int(line.split()[1]) / 1024
+    for directory in cgroup_dirs("memory", proc_cgroup, root):
+        limit = _read(directory / "memory.limit_in_bytes") or _read(directory / "memory.max")
+        usage = _read(directory / "memory.usage_in_bytes") or _read(directory / "memory.current")
+        try:
+            limit_b = int(limit)
+        except (TypeError, ValueError):
+            continue  # "max", or no such file
+        if limit_b >= 2**60:  # v1's "no limit"
+            continue
+        try:
+            used_b = int(usage)
+        except (TypeError, ValueError):
+            used_b = 0
+        room = min(room, (limit_b - used_b) / 2**20)
+    return room
 
 
 def _cgroup_usable(controller: str) -> bool:
-    base = _own_cgroup(controller)
+    base = own_cgroup(controller)
     if base is None or not os.access(base, os.W_OK):
         return False
     probe = base / f"lstm_lab_probe_{os.getpid()}"
@@ -513,7 +594,7 @@ class Jail:
                 _write(group / "pids.max", str(policy.processes))
 
     def _make(self, controller: str, name: str) -> Path | None:
-        base = _own_cgroup(controller)
+        base = own_cgroup(controller)
         if base is None:
             return None
         group = base / name

@@ -127,68 +127,6 @@ def test_it_needs_two_cpus_and_memory_for_a_second_worker(cpus, memory_mb, allow
     assert says in why
 
 
-def cgroup_v1(tmp_path, controller, files):
-    tmp_path.mkdir(exist_ok=True)
-    proc = tmp_path / "cgroup"
-    proc.write_text(f"4:{controller}:/grader/job\n0::/\n")
-    root = tmp_path / "fs"
-    for relative, text in files.items():
-        path = root / controller / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return proc, root
-
-
-def cgroup_v2(tmp_path, files):
-    tmp_path.mkdir(exist_ok=True)
-    proc = tmp_path / "cgroup"
-    proc.write_text("0::/grader/job\n")
-    root = tmp_path / "fs"
-    root.mkdir()
-    (root / "cgroup.controllers").write_text("cpu memory pids\n")
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return proc, root
-
-
-def test_a_cpu_quota_of_the_cgroup_or_an_ancestor_lowers_the_cpus(tmp_path):
-    proc, root = cgroup_v1(
-        tmp_path,
-        "cpu",
-        {
-            "grader/cpu.cfs_quota_us": "50000",  # the parent: half a CPU
-            "grader/cpu.cfs_period_us": "100000",
-            "grader/job/cpu.cfs_quota_us": "-1",  # no quota of its own
-            "grader/job/cpu.cfs_period_us": "100000",
-        },
-    )
-    assert ahead.cpu_limit(proc, root) == 0.5
-    proc, root = cgroup_v2(tmp_path / "v2", {"grader/job/cpu.max": "150000 100000"})
-    assert ahead.cpu_limit(proc, root) == min(1.5, ahead.cpu_limit(tmp_path / "none", root))
-
-
-def test_a_memory_limit_leaves_what_the_group_does_not_use(tmp_path):
-    meminfo = tmp_path / "meminfo"
-    meminfo.write_text("MemTotal: 24000000 kB\nMemAvailable: 20480000 kB\n")
-    proc, root = cgroup_v1(
-        tmp_path,
-        "memory",
-        {
-            "grader/job/memory.limit_in_bytes": str(768 * 2**20),  # Gradescope's default
-            "grader/job/memory.usage_in_bytes": str(100 * 2**20),
-            "grader/memory.limit_in_bytes": "9223372036854771712",  # v1's "no limit"
-        },
-    )
-    assert ahead.memory_limit_mb(proc, root, meminfo) == 668
-    proc, root = cgroup_v2(
-        tmp_path / "v2", {"grader/job/memory.max": "max", "grader/memory.max": str(2**30)}
-    )
-    assert ahead.memory_limit_mb(proc, root, meminfo) == 1024
-    assert ahead.memory_limit_mb(tmp_path / "none", root, meminfo) == 20000
-
-
 # -- a grade in little memory recycles its workers sooner ------------------------------------------
 @pytest.mark.parametrize(
     "given, room, expected, noted",

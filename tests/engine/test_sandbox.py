@@ -169,3 +169,80 @@ def test_a_grade_that_died_holding_a_folder_does_not_make_its_protection_permane
     assert changed == [(str(folder.resolve()), 0o755)]
     sandbox.unprotect(changed)
     assert folder.stat().st_mode & 0o777 == 0o755
+
+
+# -- what this process may use ---------------------------------------------------------------
+def cgroup_v1(tmp_path, controller, files):
+    tmp_path.mkdir(exist_ok=True)
+    proc = tmp_path / "cgroup"
+    proc.write_text(f"4:{controller}:/grader/job\n0::/\n")
+    root = tmp_path / "fs"
+    for relative, text in files.items():
+        path = root / controller / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return proc, root
+
+
+def cgroup_v2(tmp_path, files):
+    tmp_path.mkdir(exist_ok=True)
+    proc = tmp_path / "cgroup"
+    proc.write_text("0::/grader/job\n")
+    root = tmp_path / "fs"
+    root.mkdir()
+    (root / "cgroup.controllers").write_text("cpu memory pids\n")
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return proc, root
+
+
+def test_a_cpu_quota_of_the_cgroup_or_an_ancestor_lowers_the_cpus(tmp_path):
+    proc, root = cgroup_v1(
+        tmp_path,
+        "cpu",
+        {
+            "grader/cpu.cfs_quota_us": "50000",  # the parent: half a CPU
+            "grader/cpu.cfs_period_us": "100000",
+            "grader/job/cpu.cfs_quota_us": "-1",  # no quota of its own
+            "grader/job/cpu.cfs_period_us": "100000",
+        },
+    )
+    assert sandbox.cpu_limit(proc, root) == 0.5
+    proc, root = cgroup_v2(tmp_path / "v2", {"grader/job/cpu.max": "150000 100000"})
+    assert sandbox.cpu_limit(proc, root) == min(1.5, sandbox.cpu_limit(tmp_path / "none", root))
+
+
+def test_a_memory_limit_leaves_what_the_group_does_not_use(tmp_path):
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal: 24000000 kB\nMemAvailable: 20480000 kB\n")
+    proc, root = cgroup_v1(
+        tmp_path,
+        "memory",
+        {
+            "grader/job/memory.limit_in_bytes": str(768 * 2**20),  # Gradescope's default
+            "grader/job/memory.usage_in_bytes": str(100 * 2**20),
+            "grader/memory.limit_in_bytes": "9223372036854771712",  # v1's "no limit"
+        },
+    )
+    assert sandbox.memory_room_mb(proc, root, meminfo) == 668
+    proc, root = cgroup_v2(
+        tmp_path / "v2", {"grader/job/memory.max": "max", "grader/memory.max": str(2**30)}
+    )
+    assert sandbox.memory_room_mb(proc, root, meminfo) == 1024
+    assert sandbox.memory_room_mb(tmp_path / "none", root, meminfo) == 20000
+
+
+def test_own_cgroup_is_the_v1_directory_only(tmp_path, monkeypatch):
+    proc, root = cgroup_v1(tmp_path, "memory", {"grader/job/memory.limit_in_bytes": "1"})
+    assert sandbox.cgroup_dirs("memory", proc, root) == [
+        root / "memory" / "grader" / "job",
+        root / "memory" / "grader",
+        root / "memory",
+    ]
+    proc, root = cgroup_v2(tmp_path / "v2", {"grader/job/memory.max": "max"})
+    assert sandbox.cgroup_dirs("memory", proc, root)[0] == root / "grader" / "job"
+    monkeypatch.setattr(sandbox, "_CGROUP_ROOT", root)
+    monkeypatch.setattr(sandbox, "cgroup_dirs", lambda c: [root / "grader" / "job", root])
+    assert sandbox.own_cgroup("memory") is None, "a v2 group takes no v1 limits"
