@@ -7,9 +7,9 @@
 Each configuration runs ``lstm-lab grade solutions`` in a subprocess (as Gradescope would), while
 a sampler reads the proportional memory (PSS: shared pages split between the processes that
 share them, so the sum is what the tree really holds) of the judge, the zygote and every worker
-four times a second. As root with a writable cgroup v1, each run also gets a memory cgroup of its
-own, whose peak (``memory.max_usage_in_bytes``, page cache included) is what a container's limit
-would see.
+four times a second. As root with a writable cgroup (v1, or v2 through ``host.unified_home``),
+each run also gets a memory cgroup of its own, whose peak (v1 ``memory.max_usage_in_bytes``, v2
+``memory.peak``; page cache included) is what a container's limit would see.
 
 Configurations (all in the same run, so that they compare on the same noisy machine):
 
@@ -58,7 +58,7 @@ SAMPLE_SECONDS = 0.25
 AHEAD = re.compile(r"(\d+) training runs were done ahead on the second worker")
 GRADESCOPE_MB = 768
 
-from lstm_lab.grading.sandbox import own_cgroup, tree  # noqa: E402 - after the path is set
+from lstm_lab.grading import host  # noqa: E402 - after the path is set
 
 
 # -- the process tree and its memory ---------------------------------------------------------------
@@ -110,7 +110,7 @@ class Sampler(threading.Thread):
     def run(self):
         judge = None
         while not self.stop.is_set():
-            pids = tree(self.pid)  # sh execs taskset, which execs the judge: one pid
+            pids = host.tree(self.pid)  # sh execs taskset, which execs the judge: one pid
             if judge is None:
                 judge = next((p for p in pids if role(p, -1, []) == "judge"), None)
             by_role: dict[str, float] = {}
@@ -137,7 +137,8 @@ class Sampler(threading.Thread):
                         line.split()
                         for line in (self.cgroup / "memory.stat").read_text().splitlines()
                     )
-                    rss = int(stat.get("total_rss", stat.get("rss", 0))) / 2**20
+                    rss = stat.get("total_rss", stat.get("rss", stat.get("anon", 0)))  # v2: anon
+                    rss = int(rss) / 2**20
                     self.peak_rss_cgroup = max(self.peak_rss_cgroup, rss)
                 except (OSError, ValueError):
                     pass
@@ -145,27 +146,79 @@ class Sampler(threading.Thread):
 
 
 # -- cgroups for a run -----------------------------------------------------------------------------
-def make_group(controller: str, name: str) -> Path | None:
-    base = own_cgroup(controller)
-    if base is None or not os.access(base, os.W_OK):
-        return None
-    group = base / name
-    try:
-        group.mkdir()
-    except OSError:
-        return None
-    return group
+class RunGroups:
+    """The cgroups of one run: v1 a memory group and a cpu group, v2 one group for both.
 
+    ``memory`` is the group that holds the memory files (``None``: no writable memory cgroup),
+    ``cpu`` the one for a CPU quota when asked for and possible.
+    """
 
-def remove_group(group: Path | None) -> None:
-    if group is None:
-        return
-    for _ in range(100):
+    def __init__(self, name: str, cpu: bool):
+        self.version = host.cgroup_version("memory")
+        self.memory = self.cpu = None
+        if self.version == 2:
+            wanted = ["memory", "cpu"] if cpu else ["memory"]
+            group = self._make(host.unified_home(wanted), name)
+            self.memory, self.cpu = group, (group if cpu else None)
+        elif self.version == 1:
+            self.memory = self._make(host.own_cgroup("memory"), name)
+            self.cpu = self._make(host.own_cgroup("cpu"), name) if cpu else None
+
+    @staticmethod
+    def _make(base: Path | None, name: str) -> Path | None:
+        if base is None or not os.access(base, os.W_OK):
+            return None
+        group = base / name
         try:
-            group.rmdir()
-            return
+            group.mkdir()
         except OSError:
-            time.sleep(0.05)
+            return None
+        return group
+
+    def limit(self, memory_mb: int | None, half_cpu: bool) -> None:
+        if memory_mb:
+            limit = str(memory_mb * 2**20)
+            file = "memory.max" if self.version == 2 else "memory.limit_in_bytes"
+            (self.memory / file).write_text(limit)
+        if half_cpu and self.version == 2:
+            (self.cpu / "cpu.max").write_text("50000 100000")
+        elif half_cpu:
+            (self.cpu / "cpu.cfs_period_us").write_text("100000")
+            (self.cpu / "cpu.cfs_quota_us").write_text("50000")
+
+    def enter(self) -> str:
+        """The shell words that put the shell into the groups, before it execs the grade."""
+        groups = dict.fromkeys(g for g in (self.memory, self.cpu) if g is not None)
+        return " ".join(f"echo $$ > {g}/cgroup.procs;" for g in groups)
+
+    def peak_and_oom(self) -> tuple[float | None, bool]:
+        """The memory group's peak in MB (page cache included), and whether it killed."""
+        if self.memory is None:
+            return None, False
+        v2 = self.version == 2
+        peak_file = "memory.peak" if v2 else "memory.max_usage_in_bytes"
+        try:
+            peak = int((self.memory / peak_file).read_text()) / 2**20
+        except (OSError, ValueError):
+            return None, False
+        events = self.memory / ("memory.events" if v2 else "memory.oom_control")
+        try:
+            oom = any(
+                line.startswith("oom_kill ") and int(line.split()[1]) > 0
+                for line in events.read_text().splitlines()
+            )
+        except (OSError, ValueError):
+            oom = False
+        return peak, oom
+
+    def remove(self) -> None:
+        for group in dict.fromkeys(g for g in (self.memory, self.cpu) if g is not None):
+            for _ in range(100):
+                try:
+                    group.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.05)
 
 
 # -- one run ---------------------------------------------------------------------------------------
@@ -193,49 +246,28 @@ def run(
     out = Path(tempfile.mkdtemp(prefix="grade_bench_"))
     results = out / "results.json"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT), **(env_extra or {}))
-    tag = f"lstm_lab_bench_{os.getpid()}_{name}"
-    memory = make_group("memory", tag)
-    cpu = make_group("cpu", tag) if container and half_cpu else None
+    groups = RunGroups(f"lstm_lab_bench_{os.getpid()}_{name}", cpu=container and half_cpu)
     if container:
-        if memory is None or (half_cpu and cpu is None):
+        if groups.memory is None or (half_cpu and groups.cpu is None):
             shutil.rmtree(out)
-            remove_group(memory)
-            remove_group(cpu)
-            return {"name": name, "skipped": "needs writable cgroup v1 memory and cpu (root)"}
-        (memory / "memory.limit_in_bytes").write_text(str(GRADESCOPE_MB * 2**20))
-    if cpu is not None:
-        (cpu / "cpu.cfs_period_us").write_text("100000")
-        (cpu / "cpu.cfs_quota_us").write_text("50000")
-    enter = " ".join(f"echo $$ > {g}/cgroup.procs;" for g in (memory, cpu) if g is not None)
+            groups.remove()
+            return {"name": name, "skipped": "needs writable cgroup memory and cpu (root)"}
+        groups.limit(GRADESCOPE_MB, half_cpu)
     grade = [sys.executable, "-m", "lstm_lab.cli", "grade", target, "--results", str(results)]
-    grade += list(extra_args)
-    command = (["taskset", "-c", cores] if cores else []) + grade
-    shell = ["sh", "-c", f'{enter} exec "$@"', "sh", *command]
+    command = (["taskset", "-c", cores] if cores else []) + grade + list(extra_args)
+    shell = ["sh", "-c", f'{groups.enter()} exec "$@"', "sh", *command]
     before = os.times()
     started = time.monotonic()
     proc = subprocess.Popen(
         shell, env=env, cwd=out, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    sampler = Sampler(proc.pid, memory)
-    sampler.start()
+    (sampler := Sampler(proc.pid, groups.memory)).start()
     output, _ = proc.communicate()
-    wall = time.monotonic() - started
+    wall, after = time.monotonic() - started, os.times()
     sampler.stop.set()
     sampler.join()
-    after = os.times()
-    cgroup_peak = None
-    oom = False
-    if memory is not None:
-        try:
-            cgroup_peak = int((memory / "memory.max_usage_in_bytes").read_text()) / 2**20
-            oom = any(
-                line.startswith("oom_kill ") and int(line.split()[1]) > 0
-                for line in (memory / "memory.oom_control").read_text().splitlines()
-            )
-        except (OSError, ValueError):
-            pass
-    remove_group(memory)
-    remove_group(cpu)
+    cgroup_peak, oom = groups.peak_and_oom()
+    groups.remove()
     data = json.loads(results.read_text()) if results.exists() else {}
     shutil.rmtree(out, ignore_errors=True)
     extra = data.get("extra_data", {})

@@ -3,7 +3,7 @@
 Each command's work lives in its own module, imported only when that command runs, so that
 ``lstm-lab --help`` (and anything that does not train) never pays for importing TensorFlow.
 
-    lstm-lab run         the whole lab against a target, with a report   (lstm_lab.lab)
+    lstm-lab run         the whole lab against a target, with a report   (lstm_lab.lab.run_lab)
     lstm-lab grade       grade a target, write results.json    (lstm_lab.grading.commands)
     lstm-lab release     write the student bundle              (lstm_lab.grading.commands)
     lstm-lab gradescope  write a Gradescope autograder zip     (lstm_lab.grading.commands)
@@ -21,7 +21,7 @@ from pathlib import Path
 #: as ``add_<command>_arguments`` and the function takes the parsed namespace, returning an
 #: exit code.
 COMMANDS = {
-    "run": ("lstm_lab.lab", "run_command", "run the whole lab against a target and report"),
+    "run": ("lstm_lab.cli", "run_command", "run the whole lab against a target and report"),
     "grade": ("lstm_lab.grading.commands", "grade_command", "grade a target directory"),
     "release": ("lstm_lab.grading.commands", "release_command", "write the student bundle"),
     "gradescope": (
@@ -31,6 +31,54 @@ COMMANDS = {
     ),
     "stubs": ("lstm_lab.cli", "stubs_command", "regenerate exercises/ from solutions/"),
 }
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    from .lab import DEFAULT_OUT
+
+    parser.add_argument(
+        "--target",
+        default="solutions",
+        help="solutions, exercises, or the path of a directory of exercise modules "
+        "(default: solutions)",
+    )
+    parser.add_argument(
+        "--out", default=DEFAULT_OUT, help=f"where to write the report (default: {DEFAULT_OUT}/)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seeds the data and the training (default: 0)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a fast look: every approach capped at a few epochs (about 30 s)",
+    )
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """``lstm-lab run``: run the lab, print the table, write the report. Returns the exit code.
+
+    The library returns data (``lab.run_lab``, ``report.write_report``); this speaks."""
+    from . import report
+    from .lab import run_lab
+    from .target import TargetError, resolve
+
+    try:
+        target = resolve(args.target)
+    except TargetError as error:
+        print(f"lstm-lab run: {error}", file=sys.stderr)
+        return 2
+
+    def progress(line: str) -> None:
+        print(line, flush=True)
+
+    results = run_lab(target, seed=args.seed, quick=args.quick, progress=progress)
+    print()
+    print(report.format_table(results))
+    paths = report.write_report(results, Path(args.out))
+    print()
+    print(f"report: {paths['index']}  (results: {paths['results']})")
+    return 0
 
 
 def add_stubs_arguments(parser: argparse.ArgumentParser) -> None:

@@ -22,12 +22,10 @@ TensorFlow nor matplotlib at import time, so that ``lstm-lab --help`` stays fast
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import inspect
 import logging
 import math
-import os
 import platform
 import time
 import traceback
@@ -39,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .target import MODULES
+from .target import MODULES, reference_target
 
 #: Where ``lstm-lab run`` writes its report unless told otherwise.
 DEFAULT_OUT = "lstm_lab_report"
@@ -52,7 +50,6 @@ LIFECYCLE_TOLERANCE = 0.05
 
 #: Names the reference solutions' directory (a target, as ``--target`` takes it; empty: none).
 #: Unset, it is ``solutions``, found as ``lstm_lab.target.resolve`` finds targets.
-REFERENCE_ENV = "LSTM_LAB_REFERENCE"
 
 
 @dataclass(frozen=True)
@@ -260,27 +257,6 @@ PITFALL_EPOCHS = {
 
 # --------------------------------------------------------------------------------------------
 # Pure helpers (no TensorFlow): convergence, ceilings, numbers for JSON.
-
-
-def reference_target(reference: str | Path | None = None) -> Path | None:
-    """The directory of the reference solutions, or ``None`` when there are none.
-
-    The reference solutions stand in for what a target has not implemented yet where the lab
-    needs it (the pitfalls' pieces, the stateless ceiling). ``reference`` names them as a
-    target (a path, or ``solutions``); ``""`` means none; ``None`` (the default) reads
-    ``$LSTM_LAB_REFERENCE``, and ``solutions`` when that is unset. A name that resolves to no
-    directory (the student bundle has no ``solutions/``) gives ``None``.
-    """
-    if reference is None:
-        reference = os.environ.get(REFERENCE_ENV, "solutions")
-    if isinstance(reference, str) and not reference.strip():
-        return None
-    from .target import TargetError, resolve
-
-    try:
-        return resolve(reference)
-    except TargetError:
-        return None
 
 
 def converged_epoch(history: dict, accuracy: float, loss: float) -> int | None:
@@ -799,48 +775,3 @@ def run_lab(
 
 # --------------------------------------------------------------------------------------------
 # The command line.
-
-
-def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--target",
-        default="solutions",
-        help="solutions, exercises, or the path of a directory of exercise modules "
-        "(default: solutions)",
-    )
-    parser.add_argument(
-        "--out", default=DEFAULT_OUT, help=f"where to write the report (default: {DEFAULT_OUT}/)"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="seeds the data and the training (default: 0)"
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="a fast look: every approach capped at a few epochs (about 30 s)",
-    )
-
-
-def run_command(args: argparse.Namespace) -> int:
-    """``lstm-lab run``: run the lab, print the table, write the report. Returns the exit code."""
-    import sys
-
-    from . import report
-    from .target import TargetError, resolve
-
-    try:
-        target = resolve(args.target)
-    except TargetError as error:
-        print(f"lstm-lab run: {error}", file=sys.stderr)
-        return 2
-
-    def progress(line: str) -> None:
-        print(line, flush=True)
-
-    results = run_lab(target, seed=args.seed, quick=args.quick, progress=progress)
-    print()
-    print(report.format_table(results))
-    paths = report.write_report(results, Path(args.out))
-    print()
-    print(f"report: {paths['index']}  (results: {paths['results']})")
-    return 0

@@ -11,7 +11,7 @@ input, forget, cell candidate, output (``i, f, c, o``):
     h_t = o * tanh(c_t)
 
 This module is the judge's oracle: it uses NumPy only, computes in float64, and is checked
-against Keras to 1e-5 by the tests.
+against Keras to ``ATOL`` by the tests.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+
+#: How close a Keras model (float32) and this oracle (float64) agree: the judge's tolerance for
+#: every model check, and what tests/library/test_oracle.py holds the oracle to.
+ATOL = 1e-5
 
 
 class LSTMOutput(NamedTuple):

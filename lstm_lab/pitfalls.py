@@ -11,7 +11,7 @@ The lab has no correct pieces of its own: the pitfalls are built from the contra
 ``ex04_stateful.ResetStatesEvery`` (``PIECES``), taken from the target where it has implemented
 them, so that a student sees the pitfalls with their own code. Where it has not, the reference
 solution's stand in when the reference solutions are at hand (``solutions/`` of the instructor's
-repository, or ``$LSTM_LAB_REFERENCE``: see ``lstm_lab.lab.reference_target``); otherwise the
+repository, or ``$LSTM_LAB_REFERENCE``: see ``lstm_lab.target.reference_target``); otherwise the
 pitfall cannot run, and ``Pieces`` says what it needs first (``MissingPieces``).
 
 This module imports Keras.
@@ -27,9 +27,9 @@ import keras
 import numpy as np
 
 from . import checks
-from .lab import reference_target
 from .models import SequenceValidation, StopWhenConverged, set_seed
 from .results import TrainResult
+from .target import reference_target
 
 #: The learning rate of ``build_stateful_classifier``'s contract default.
 LEARNING_RATE = 0.01

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import os
 import sys
 import types
 from pathlib import Path
@@ -19,10 +20,18 @@ MODULES = ("ex01_lifecycle", "ex02_windows", "ex03_labels", "ex04_stateful", "ex
 
 #: Names a target may be given by, besides a path.
 NAMED_TARGETS = ("solutions", "exercises")
+#: Where the lab looks for the reference solutions (``reference_target``).
+REFERENCE_ENV = "LSTM_LAB_REFERENCE"
 
 
 class TargetError(ValueError):
     """The target cannot be found or is not a directory."""
+
+
+def project_root() -> Path:
+    """The folder that holds ``lstm_lab/`` (the repository, the student bundle, or the
+    autograder's source): where ``solutions/``, ``exercises/`` and ``tests/`` are looked for."""
+    return Path(__file__).resolve().parent.parent
 
 
 def resolve(target: str | Path) -> Path:
@@ -33,7 +42,7 @@ def resolve(target: str | Path) -> Path:
     """
     candidates = [Path(target)]
     if str(target) in NAMED_TARGETS:
-        candidates.append(Path(__file__).resolve().parent.parent / str(target))
+        candidates.append(project_root() / str(target))
     for path in candidates:
         if path.is_dir():
             return path.resolve()
@@ -41,6 +50,25 @@ def resolve(target: str | Path) -> Path:
         f"target must be a directory holding the exercise modules ({', '.join(MODULES)}), "
         f"or one of {NAMED_TARGETS}; {str(target)!r} is neither"
     )
+
+
+def reference_target(reference: str | Path | None = None) -> Path | None:
+    """The directory of the reference solutions, or ``None`` when there are none.
+
+    The reference solutions stand in for what a target has not implemented yet where the lab
+    needs it (the pitfalls' pieces, the stateless ceiling). ``reference`` names them as a
+    target (a path, or ``solutions``); ``""`` means none; ``None`` (the default) reads
+    ``$LSTM_LAB_REFERENCE``, and ``solutions`` when that is unset. A name that resolves to no
+    directory (the student bundle has no ``solutions/``) gives ``None``.
+    """
+    if reference is None:
+        reference = os.environ.get(REFERENCE_ENV, "solutions")
+    if isinstance(reference, str) and not reference.strip():
+        return None
+    try:
+        return resolve(reference)
+    except TargetError:
+        return None
 
 
 def package_name(path: Path) -> str:

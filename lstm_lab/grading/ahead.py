@@ -14,7 +14,8 @@ The plan comes from the test modules: a module that defines ``runs_ahead(item)``
 one of its tests, ``[(key, exercise, work)]``: the key the test reads its run by
 (``shared(key, ...)``), the exercise to charge the time to, and ``work(proxy)``, the run itself.
 
-``LSTM_LAB_AHEAD=0`` turns it off, ``=1`` on whatever the machine; unset, ``capacity`` decides.
+The ``ahead`` setting (``LSTM_LAB_AHEAD=0``/``--ahead 0``) turns it off, ``1`` on whatever the
+machine; ``auto``, ``capacity`` decides.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import signal
 import threading
 from collections import OrderedDict
 
-from . import sandbox
+from . import host, settings
 
 #: A second worker training ex05 adds about 250 MB at its largest (benchmarks/README.md); with
 #: the judge, the zygote, the first worker and the solutions' worker (750 MB together), a grade
@@ -37,17 +38,18 @@ MIN_CPUS = 2.0
 def capacity(environ=None, cpus=None, memory_mb=None) -> tuple[bool, str]:
     """Whether this grade may train ahead on a second worker, and why (for the grade's notes).
 
-    ``cpus`` and ``memory_mb`` default to what this process may use (``sandbox.cpu_limit``,
-    ``sandbox.memory_room_mb``).
+    The ``ahead`` setting decides (``LSTM_LAB_AHEAD``, ``--ahead``; ``environ`` reads it from
+    another environment); ``auto`` asks the machine. ``cpus`` and ``memory_mb`` default to what
+    this process may use (``host.cpu_limit``, ``host.memory_room_mb``).
     """
-    environ = os.environ if environ is None else environ
-    setting = environ.get("LSTM_LAB_AHEAD", "").strip()
+    chosen = settings.current() if environ is None else settings.from_environ(environ)
+    setting = chosen.ahead
     if setting == "0":
         return False, "training runs one at a time (LSTM_LAB_AHEAD=0)"
     if setting == "1":
         return True, "ex05's training runs on two workers at once (LSTM_LAB_AHEAD=1)"
-    cpus = sandbox.cpu_limit() if cpus is None else cpus
-    memory = sandbox.memory_room_mb() if memory_mb is None else memory_mb
+    cpus = host.cpu_limit() if cpus is None else cpus
+    memory = host.memory_room_mb() if memory_mb is None else memory_mb
     if cpus < MIN_CPUS:
         return False, (
             f"training runs one at a time: {cpus:g} CPU available, a second worker needs "
@@ -91,7 +93,7 @@ class Ahead:
         return self
 
     def _loop(self) -> None:
-        from .proxy import BUDGET
+        from .budget import BUDGET
 
         while True:
             with self._lock:

@@ -25,19 +25,11 @@ import sys
 import zipfile
 from pathlib import Path
 
-from ..target import MODULES
+from ..target import MODULES, project_root
+from . import suite
 
 #: What a bundle never holds, wherever it appears.
 JUNK = ("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis", ".ruff_cache", "*.egg-info")
-#: Folders of tests/ that stay with the instructor: the hidden tests, the grader's own tests
-#: (hostile submissions are the solutions plus one attack), the suite's mutants (its "variants" are
-#: correct answers). The student bundle takes only the files at the top of tests/, so a folder
-#: added later stays private too unless it is listed in VISIBLE_TEST_FOLDERS.
-PRIVATE_TESTS = ("hidden", "engine", "mutants")
-#: Test files at the top of tests/ that need the solutions: they stay with the instructor.
-PRIVATE_TEST_FILES = ("test_mutants.py",)
-#: Folders of tests/ that students get (none so far).
-VISIBLE_TEST_FOLDERS: tuple[str, ...] = ()
 #: The libraries the autograder installs, pinned to the versions of this environment.
 REQUIREMENTS = (
     "tensorflow",
@@ -48,11 +40,6 @@ REQUIREMENTS = (
     "pytest",
     "hypothesis",
 )
-
-
-def project_root() -> Path:
-    """The folder that holds ``lstm_lab/`` (the repository, or the autograder's source)."""
-    return Path(__file__).resolve().parents[2]
 
 
 class BundleError(ValueError):
@@ -85,14 +72,8 @@ def _require(root: Path, *parts: str) -> None:
 
 
 def visible_tests(root: Path, destination: Path) -> None:
-    """Copy the visible suite: the files at the top of ``root/tests`` (not the private ones)."""
-    destination.mkdir(parents=True)
-    for path in sorted((root / "tests").iterdir()):
-        if path.is_file() and path.suffix in (".py", ".md", ".txt", ".json"):
-            if path.name not in PRIVATE_TEST_FILES:
-                shutil.copy2(path, destination / path.name)
-        elif path.is_dir() and path.name in VISIBLE_TEST_FOLDERS:
-            _copytree(path, destination / path.name)
+    """Copy the part of ``root/tests`` that students get (``suite.STUDENT``)."""
+    suite.copy_suite(root / "tests", destination, suite.STUDENT)
 
 
 def solution_bodies(root: Path) -> dict[str, str]:
@@ -214,9 +195,7 @@ def leaked_paths(bundle: Path) -> list[str]:
     for path in bundle.rglob("*"):
         rel = path.relative_to(bundle)
         if rel.parts[0] == "solutions" or (
-            rel.parts[0] == "tests"
-            and len(rel.parts) > 1
-            and (rel.parts[1] in PRIVATE_TESTS or rel.parts[1] in PRIVATE_TEST_FILES)
+            rel.parts[0] == "tests" and not suite.carried(Path(*rel.parts[1:]), suite.STUDENT)
         ):
             bad.append(str(rel))
     return bad
@@ -360,8 +339,8 @@ def gradescope_zip(
             rel = path.relative_to(root)
             if not path.is_file() or _junk(rel):
                 continue
-            if folder == "tests" and len(rel.parts) > 1 and rel.parts[1] in ("engine", "mutants"):
-                continue  # the grader's and the suite's self-tests stay in the repository
+            if folder == "tests" and not suite.carried(Path(*rel.parts[1:]), suite.AUTOGRADER):
+                continue  # the project's own tests stay in the repository
             entries[rel.as_posix()] = (path.read_bytes(), 0o644)
     if (root / "pyproject.toml").is_file():
         entries["pyproject.toml"] = ((root / "pyproject.toml").read_bytes(), 0o644)

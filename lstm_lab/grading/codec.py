@@ -16,18 +16,23 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import re
 import struct
 import zipfile
 
 import numpy as np
 
+from . import settings
+
 _MAGIC = b"LLC1"
 _HEADER = struct.Struct("!4sII")  # magic, json length, npz length
-#: Largest message accepted, in bytes (guards the judge against a worker flooding it).
-MAX_MESSAGE = int(float(os.environ.get("LSTM_LAB_MAX_MESSAGE_MB", 64)) * 2**20)
 _ARRAY_NAME = re.compile(r"a[0-9]{1,9}\.npy")
+
+
+def max_message() -> int:
+    """The largest message accepted, in bytes (the ``max_message_mb`` setting): it guards the
+    judge against a worker flooding it."""
+    return int(settings.current().max_message_mb * 2**20)
 
 
 def _float(x: float):
@@ -78,7 +83,7 @@ def encode(obj) -> bytes:
 
 def decode(message: bytes):
     """The value ``encode`` serialised; ``ValueError`` for anything malformed."""
-    if len(message) < _HEADER.size or len(message) > MAX_MESSAGE:
+    if len(message) < _HEADER.size or len(message) > max_message():
         raise ValueError("message has an impossible size")
     magic, n_json, n_npz = _HEADER.unpack_from(message)
     if magic != _MAGIC or _HEADER.size + n_json + n_npz != len(message):

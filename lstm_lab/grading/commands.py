@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from ..target import MODULES, TargetError, resolve
+from ..target import MODULES, TargetError, project_root, resolve
+from . import settings
+from .suite import HIDDEN, PRIVATE, find_suite, graded_paths, with_hidden
 
-#: Folders of the suite that the grade never collects.
-NOT_GRADED = ("engine", "mutants")
 #: Exercises whose reference needs NumPy only: grading just these, workers skip TensorFlow.
 NUMPY_ONLY = ("ex02_windows", "ex03_labels")
 NUMPY_PRELOAD = "numpy,pandas,sklearn.model_selection,lstm_lab.data"
@@ -50,25 +49,10 @@ TIGHT_RECYCLE_MB = 150
 
 
 def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
-    from . import plugin, sandbox
-
     parser.add_argument(
         "target",
         help="the directory of exercise modules to grade: exercises, solutions, or a path "
         "(a submission whose modules sit in one subfolder is graded there)",
-    )
-    parser.add_argument(
-        "--exercise",
-        action="append",
-        choices=MODULES,
-        metavar="MODULE",
-        help="grade only this exercise module; repeat for more (default: all)",
-    )
-    parser.add_argument(
-        "--results",
-        default="results.json",
-        metavar="PATH",
-        help="where to write the Gradescope results.json (default: ./results.json)",
     )
     parser.add_argument(
         "--no-results", action="store_true", help="do not write results.json, only the table"
@@ -85,56 +69,18 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--tests", metavar="DIR", help="the suite (default: tests/ of lstm_lab)")
     parser.add_argument(
-        "--memory",
-        type=int,
-        default=sandbox.DEFAULT_MEMORY_MB,
-        metavar="MB",
-        help=f"memory each worker of the target may use (default {sandbox.DEFAULT_MEMORY_MB}; "
-        "0: no limit)",
-    )
-    parser.add_argument(
-        "--recycle",
-        type=int,
-        metavar="MB",
-        help="replace a worker once its memory grew by MB since it started (default 200, or "
-        f"{TIGHT_RECYCLE_MB} with less than {TIGHT_MEMORY_MB} MB free; 0: never): TensorFlow "
-        "keeps ~10 MB per model trained",
-    )
-    parser.add_argument(
         "--no-sandbox",
         action="store_true",
         help="run the target's workers without privilege drop or limits",
     )
-    parser.add_argument(
-        "--time-limit",
-        type=float,
-        metavar="SECONDS",
-        help="the whole grade's time; tests left when it runs out fail with a message",
-    )
-    parser.add_argument(
-        "--exercise-time-limit",
-        action="append",
-        metavar="[MODULE=]SECONDS",
-        help="the time one exercise's calls into the target may take in all: for every "
-        "exercise, or MODULE=SECONDS for one (repeatable)",
-    )
-    parser.add_argument(
-        "--call-timeout",
-        type=float,
-        metavar="SECONDS",
-        help="at most this long for any one call (caps each test's own limit)",
-    )
-    parser.add_argument(
-        "--hidden-visibility",
-        choices=plugin.VISIBILITIES,
-        default="after_due_date",
-        help="Gradescope visibility of hidden tests (default: after_due_date)",
-    )
-    parser.add_argument("--title", help="the first line of the summary")
     parser.add_argument("-k", dest="keyword", metavar="EXPR", help="only tests matching EXPR")
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="pytest's own output, tracebacks included"
     )
+    settings.add_cli_arguments(parser)
+    for action in parser._actions:  # the flag's choices are the modules (help shows them)
+        if action.dest == "exercise":
+            action.choices = MODULES
 
 
 def find_target(name) -> tuple[Path, str | None]:
@@ -162,32 +108,6 @@ def _count_modules(folder: Path) -> int:
     return sum((folder / f"{m}.py").is_file() for m in MODULES)
 
 
-def find_suite(tests) -> Path:
-    """The suite: ``--tests``, else ``tests/`` beside ``lstm_lab``, else ``./tests``."""
-    from .bundle import project_root
-
-    if tests:
-        candidates = [Path(tests)]
-    else:
-        candidates = [project_root() / "tests", Path.cwd() / "tests"]
-    for candidate in candidates:
-        if (candidate / "conftest.py").is_file():
-            return candidate.resolve()
-    raise TargetError("no test suite found (a tests/ folder with a conftest.py); pass --tests DIR")
-
-
-def _assemble_suite(suite: Path, hidden: Path, workdir: Path) -> Path:
-    """A copy of the visible suite with ``hidden`` as its ``hidden/`` folder."""
-    copy = workdir / "tests"
-    shutil.copytree(
-        suite,
-        copy,
-        ignore=shutil.ignore_patterns("__pycache__", "hidden", *NOT_GRADED, ".hypothesis"),
-    )
-    shutil.copytree(hidden, copy / "hidden", ignore=shutil.ignore_patterns("__pycache__"))
-    return copy
-
-
 def _plugin_is_registered() -> bool:
     from importlib.metadata import entry_points
 
@@ -207,8 +127,41 @@ def recycle_for(given: int | None, room_mb: float) -> tuple[int | None, str | No
     )
 
 
+def _hidden_tests(args, suite: Path, workdir: Path) -> tuple[Path, Path | None, str | None]:
+    """``(suite, hidden tests or None, note)`` for this grade; ``TargetError`` if
+    ``--hidden-tests`` names no folder."""
+    if args.visible_only:
+        return suite, None, "visible tests only (--visible-only)"
+    hidden = None
+    if args.hidden_tests:
+        hidden = Path(args.hidden_tests).resolve()
+        if not hidden.is_dir():
+            raise TargetError(f"no hidden tests at {hidden}")
+    elif (suite / HIDDEN).is_dir():
+        hidden = suite / HIDDEN
+    if hidden is None:
+        return suite, None, "visible tests only: the grade after submission adds hidden tests"
+    if hidden != suite / HIDDEN:
+        suite = with_hidden(suite, hidden, workdir)
+        hidden = suite / HIDDEN
+    return suite, hidden, None
+
+
+def _pytest_args(args, suite: Path, hidden: Path | None, target: Path) -> list[str]:
+    """The pytest command line of a grade: what to collect, and how quietly."""
+    pytest_args = [str(p) for p in graded_paths(suite, hidden)]
+    pytest_args += ["--target", str(target), "--grade", "-p", "no:cacheprovider"]
+    pytest_args += ["--continue-on-collection-errors", "-rN", "--disable-warnings"]
+    if not _plugin_is_registered():
+        pytest_args[1:1] = ["-p", "lstm_lab.grading.plugin"]
+    if args.keyword:
+        pytest_args += ["-k", args.keyword]
+    pytest_args += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no"]
+    return pytest_args
+
+
 def grade_command(args: argparse.Namespace) -> int:
-    from . import sandbox
+    from . import host, sandbox
 
     try:
         target, found_note = find_target(args.target)
@@ -216,75 +169,32 @@ def grade_command(args: argparse.Namespace) -> int:
     except TargetError as exc:
         print(f"lstm-lab grade: {exc}", file=sys.stderr)
         return 2
+    chosen = settings.current().replace(**settings.given(args))
     notes = [found_note] if found_note else []
-    args.recycle, tight = recycle_for(args.recycle, sandbox.memory_room_mb())
+    recycle, tight = recycle_for(chosen.recycle_mb, host.memory_room_mb())
     notes += [tight] if tight else []
-    workdir = tempfile.TemporaryDirectory(prefix="lstm_lab_grade_")
-    try:
-        hidden = None
-        if not args.visible_only:
-            if args.hidden_tests:
-                hidden = Path(args.hidden_tests).resolve()
-                if not hidden.is_dir():
-                    print(f"lstm-lab grade: no hidden tests at {hidden}", file=sys.stderr)
-                    return 2
-            elif (suite / "hidden").is_dir():
-                hidden = suite / "hidden"
-        if hidden is not None and hidden != suite / "hidden":
-            suite = _assemble_suite(suite, hidden, Path(workdir.name))
-            hidden = suite / "hidden"
-        if hidden is None:
-            notes.append(
-                "visible tests only: the grade after submission adds hidden tests"
-                if not args.visible_only
-                else "visible tests only (--visible-only)"
-            )
-
-        title = args.title or f"lstm-lab grade {target}"
-        pytest_args = [
-            str(suite),
-            "--target",
-            str(target),
-            "--grade",
-            "--grade-title",
-            title,
-            "--hidden-visibility",
-            args.hidden_visibility,
-            "-p",
-            "no:cacheprovider",
-            "--continue-on-collection-errors",
-            "-rN",
-        ]
-        if not _plugin_is_registered():
-            pytest_args[1:1] = ["-p", "lstm_lab.grading.plugin"]
-        if not args.no_results:
-            pytest_args += ["--results", str(Path(args.results).resolve())]
-        for name in NOT_GRADED:
-            pytest_args.append(f"--ignore={suite / name}")
-        if hidden is None and (suite / "hidden").is_dir():
-            pytest_args.append(f"--ignore={suite / 'hidden'}")
-        for module in args.exercise or []:
-            pytest_args += ["--exercise", module]
-        if args.time_limit:
-            pytest_args += ["--time-limit", str(args.time_limit)]
-        for limit in args.exercise_time_limit or []:
-            pytest_args += ["--exercise-time-limit", str(limit)]
-        if args.keyword:
-            pytest_args += ["-k", args.keyword]
-        pytest_args += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no"]
-        pytest_args.append("--disable-warnings")
-        for note in notes:
-            pytest_args += ["--grade-note", note]
-
-        if args.exercise and set(args.exercise) <= set(NUMPY_ONLY):
-            os.environ.setdefault("LSTM_LAB_PRELOAD", NUMPY_PRELOAD)  # no TensorFlow to import
+    with tempfile.TemporaryDirectory(prefix="lstm_lab_grade_") as workdir:
+        try:
+            suite, hidden, note = _hidden_tests(args, suite, Path(workdir))
+        except TargetError as exc:
+            print(f"lstm-lab grade: {exc}", file=sys.stderr)
+            return 2
+        notes += [note] if note else []
+        chosen = chosen.replace(
+            recycle_mb=recycle,
+            title=chosen.title or f"lstm-lab grade {target}",
+            results=None
+            if args.no_results
+            else str(Path(chosen.results or "results.json").resolve()),
+            notes=[*chosen.notes, *notes],
+        )
+        if chosen.exercise and set(chosen.exercise) <= set(NUMPY_ONLY) and not chosen.preload:
+            chosen = chosen.replace(preload=NUMPY_PRELOAD)  # no TensorFlow to import
         if args.no_sandbox:
             policy = sandbox.Policy()
         else:
-            policy = sandbox.Policy.detect(memory_mb=args.memory or None)
-        return _judge(pytest_args, policy, suite, hidden, args)
-    finally:
-        workdir.cleanup()
+            policy = sandbox.Policy.detect(memory_mb=chosen.memory_mb or None)
+        return _judge(_pytest_args(args, suite, hidden, target), policy, chosen, suite, hidden)
 
 
 class _Totals:
@@ -303,39 +213,26 @@ class _Totals:
             self.checks = len(grade.checks)
 
 
-def _judge(pytest_args, policy, suite: Path, hidden, args) -> int:
+def _judge(pytest_args, policy, chosen, suite: Path, hidden) -> int:
     import pytest
 
     from . import sandbox
-    from .bundle import project_root
 
-    saved = {
-        k: os.environ.get(k)
-        for k in (sandbox.ENV, "LSTM_LAB_CALL_TIMEOUT_MAX", "LSTM_LAB_RECYCLE_MB")
-    }
     changed = []
     try:
         if policy.drops:
             root = project_root()
-            private = [root / "solutions", root / ".git", suite / "engine", suite / "mutants"]
+            private = [root / "solutions", root / ".git"]
+            private += [suite / name for name in PRIVATE]
             private += [hidden] if hidden is not None else []
             private += [suite.parent / "solutions"]
             changed = sandbox.protect(dict.fromkeys(p for p in private if p.exists()))
             policy.protected = [path for path, _ in changed]
-        policy.export()
-        if args.call_timeout:
-            os.environ["LSTM_LAB_CALL_TIMEOUT_MAX"] = str(args.call_timeout)
-        if args.recycle is not None:
-            os.environ["LSTM_LAB_RECYCLE_MB"] = str(args.recycle)
         totals = _Totals()
-        code = pytest.main(pytest_args, plugins=[totals])
+        with settings.applied(chosen.replace(sandbox=policy.to_dict())):
+            code = pytest.main(pytest_args, plugins=[totals])
     finally:
         sandbox.unprotect(changed)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     if totals.score is None or not totals.checks:
         print(f"lstm-lab grade: no grade was made (pytest exit code {int(code)})", file=sys.stderr)
         return 2
@@ -382,8 +279,6 @@ def release_command(args: argparse.Namespace) -> int:
 
 # -- gradescope ------------------------------------------------------------------------------------
 def add_gradescope_arguments(parser: argparse.ArgumentParser) -> None:
-    from . import plugin
-
     parser.add_argument("out", help="the zip to write, e.g. autograder.zip")
     parser.add_argument("--force", action="store_true", help="replace OUT if it exists")
     parser.add_argument(
@@ -422,7 +317,7 @@ def add_gradescope_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MB",
         help="replace a worker once it grew by MB (default 150: the reference then fits 768 MB)",
     )
-    parser.add_argument("--hidden-visibility", choices=plugin.VISIBILITIES)
+    parser.add_argument("--hidden-visibility", choices=settings.VISIBILITIES)
     parser.add_argument("--title", default="lstm_lab autograder")
 
 

@@ -117,3 +117,39 @@ class OutOfTime(CallTimeout):
 
 class ProtocolError(GradingFailure):
     """The worker sent something that is not a valid message."""
+
+
+def from_answer(error: dict, where: str) -> GradingFailure:
+    """The failure a worker's error answer (``{"kind": ..., ...}``) stands for."""
+    kind = error.get("kind")
+    where = error.get("where", where) if isinstance(error.get("where", where), str) else where
+    if kind == "missing":
+        return MissingModule(str(error.get("module", where.split(".")[0])))
+    if kind == "import":
+        return ImportFailed(
+            str(error.get("module", where)),
+            str(error.get("type", "Exception")),
+            str(error.get("message", "")),
+            str(error.get("traceback", "")),
+        )
+    if kind == "attribute":
+        return NotImplementedYet(where, "the function is missing from the module")
+    if kind == "notimpl":
+        return NotImplementedYet(where)
+    if kind == "unsendable":
+        return StudentError(
+            where,
+            "TypeError",
+            ["TypeError", "Exception"],
+            f"returned something that is not plain data ({error.get('message', '')}); "
+            "return NumPy arrays, numbers, lists, tuples or dicts",
+            "",
+        )
+    mro = error.get("mro", [])
+    return StudentError(
+        where,
+        str(error.get("type", "Exception")),
+        [str(m) for m in mro] if isinstance(mro, list) else [],
+        str(error.get("message", "")),
+        str(error.get("traceback", "")),
+    )

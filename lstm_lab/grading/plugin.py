@@ -3,6 +3,8 @@
 Loaded by ``lstm-lab grade`` (``-p lstm_lab.grading.plugin``); on its own, ``pytest -p
 lstm_lab.grading.plugin --grade`` does the same with the suite's options.
 
+- **Options** are the ``grade`` knobs of ``settings`` (``--results``, ``--exercise``,
+  ``--time-limit``, ...): given here, or by the grade command through the serialised settings.
 - **Points** come from ``@pytest.mark.exercise(module, points=N)``. On a test *function* they
   belong to the function: its parametrized cases share them equally, so a function worth 2
   points with 4 cases gives 0.5 a case. On a case (``pytest.param(..., marks=exercise(...))``)
@@ -16,12 +18,13 @@ lstm_lab.grading.plugin --grade`` does the same with the suite's options.
   temporary file renamed over ``PATH``), so nothing a submission does can change it afterwards.
   Tests of the ``grader`` marker (the hidden ones) get ``--hidden-visibility``.
 - **Time**: ``--time-limit`` bounds the grade, ``--exercise-time-limit`` what one exercise's
-  calls into the target may take (``proxy.BUDGET``); the tests left when time runs out fail with
+  calls into the target may take (``budget.BUDGET``); the tests left when time runs out fail with
   a message saying so instead of running.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -34,9 +37,8 @@ from pathlib import Path
 import pytest
 
 from ..target import MODULES
+from . import budget, settings, spawn, suite
 
-#: Gradescope's visibility values.
-VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 #: Characters of one failure message kept in the results and the table.
 MESSAGE_LIMIT = 1500
 #: The statuses a test can end with, and how the table shows them.
@@ -67,82 +69,36 @@ def pytest_addoption(parser):
         action="store_true",
         help="grade: run only tests with an exercise marker, print a table per exercise",
     )
-    group.addoption(
-        "--results",
-        metavar="PATH",
-        help="write a Gradescope results.json to PATH at the end (implies --grade)",
-    )
-    group.addoption(
-        "--exercise",
-        action="append",
-        metavar="MODULE",
-        default=[],
-        help="grade only this exercise module; repeat for more (implies --grade)",
-    )
-    group.addoption(
-        "--time-limit",
-        type=float,
-        metavar="SECONDS",
-        help="the whole grade's time: tests left when it runs out fail without running",
-    )
-    group.addoption(
-        "--exercise-time-limit",
-        action="append",
-        default=[],
-        metavar="[MODULE=]SECONDS",
-        help="the time one exercise's calls into the target may take in all: for every "
-        "exercise, or MODULE=SECONDS for one (repeatable)",
-    )
-    group.addoption(
-        "--hidden-visibility",
-        default="after_due_date",
-        choices=VISIBILITIES,
-        help="Gradescope visibility of the hidden (grader) tests (default: after_due_date)",
-    )
-    group.addoption(
-        "--grade-note",
-        action="append",
-        default=[],
-        help="a line for the end of the summary (repeatable)",
-    )
-    group.addoption(
-        "--grade-title",
-        default=None,
-        help="the first line of the summary (default: the target)",
-    )
+    settings.add_pytest_options(parser, scope="grade")
 
 
 def pytest_configure(config):
-    grading = bool(
-        config.getoption("--grade")
-        or config.getoption("--results")
-        or config.getoption("--exercise")
-    )
-    if not grading:
+    chosen = settings.current().replace(**settings.given(config))
+    if not (config.getoption("--grade") or chosen.results or chosen.exercise):
         return
-    unknown = [m for m in config.getoption("--exercise") if m not in MODULES]
+    unknown = [m for m in chosen.exercise if m not in MODULES]
     if unknown:
         raise pytest.UsageError(
             f"--exercise must name exercise modules ({', '.join(MODULES)}), got {unknown}"
         )
     for line in MARKERS:
         config.addinivalue_line("markers", line)
-    config.stash[_KEY] = Grade(config)
+    config.stash[_KEY] = Grade(config, chosen)
     config.pluginmanager.register(config.stash[_KEY], "lstm_lab_grade")
 
 
+def pytest_unconfigure(config):
+    grade = config.stash.get(_KEY, None)
+    if grade is not None:
+        grade.applied.close()
+
+
 def pytest_ignore_collect(collection_path, config):
-    """When grading, skip test files that never name the exercise marker, without importing
-    them: a library test that imports TensorFlow would cost the judge 500 MB and seconds."""
-    if _KEY not in config.stash or collection_path.suffix != ".py":
-        return None
-    if not collection_path.name.startswith("test_"):
-        return None
-    try:
-        text = collection_path.read_text(errors="replace")
-    except OSError:
-        return None
-    return True if "exercise" not in text else None
+    """When grading, never collect (nor import) the project's own test folders
+    (``suite.PRIVATE``): a library test that imports TensorFlow would cost the judge 500 MB."""
+    if _KEY in config.stash and suite.is_private(collection_path):
+        return True
+    return None
 
 
 # -- what a grade is made of -----------------------------------------------------------------------
@@ -225,12 +181,6 @@ class Check:
         return "\n".join(lines)
 
 
-def proxy_module():
-    from . import proxy
-
-    return proxy
-
-
 def _case_label(nodeid: str) -> str:
     if "[" in nodeid and nodeid.endswith("]"):
         return f"[{nodeid[nodeid.index('[') + 1 : -1]}] "
@@ -278,32 +228,33 @@ def _check_key(item) -> str:
 class Grade:
     """The plugin's state for one grading session (registered by ``pytest_configure``)."""
 
-    def __init__(self, config):
+    def __init__(self, config, chosen: settings.Settings):
         self.config = config
+        self.settings = chosen
         self.started = time.time()
         self.clock = time.monotonic()
-        self.only = set(config.getoption("--exercise") or [])
-        self.results_path = config.getoption("--results")
-        self.hidden_visibility = config.getoption("--hidden-visibility")
-        self.time_limit = config.getoption("--time-limit")
+        self.only = set(chosen.exercise)
+        self.results_path = chosen.results
+        self.hidden_visibility = chosen.hidden_visibility
+        self.time_limit = chosen.time_limit
         try:
-            self.exercise_limit = proxy_module().parse_exercise_limits(
-                config.getoption("--exercise-time-limit")
-            )
+            self.exercise_limit = budget.parse_exercise_limits(chosen.exercise_time_limit)
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
         self.checks: dict[str, Check] = {}
         self.cases: dict[str, Case] = {}
         self.case_check: dict[str, Check] = {}
         self.collection_errors: list[str] = []
-        self.notes: list[str] = list(config.getoption("--grade-note") or [])
+        self.notes: list[str] = list(chosen.notes)
         self.written: Path | None = None
-        from . import proxy, sandbox
+        # What this session chose holds for every proxy, zygote and worker it starts.
+        self.applied = contextlib.ExitStack()
+        self.applied.enter_context(settings.applied(chosen))
+        if chosen.sandbox is not None:
+            from . import sandbox
 
-        if sandbox.ENV in os.environ:
-            self.notes.append(sandbox.Policy.from_env().describe())
-
-        proxy.BUDGET.start(self.time_limit, self.exercise_limit)
+            self.notes.append(sandbox.Policy.from_settings(chosen).describe())
+        budget.BUDGET.start(self.time_limit, self.exercise_limit)
 
     # -- collection --------------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
@@ -344,10 +295,8 @@ class Grade:
     # -- running -------------------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
-        from . import proxy
-
         check = self.case_check.get(item.nodeid)
-        proxy.BUDGET.exercise = check.module if check is not None else None
+        budget.BUDGET.exercise = check.module if check is not None else None
         if self.time_limit is not None and time.monotonic() - self.clock > self.time_limit:
             from .errors import OutOfTime
 
@@ -410,7 +359,7 @@ class Grade:
         return score, top
 
     def title(self) -> str:
-        return self.config.getoption("--grade-title") or "lstm-lab grade"
+        return self.settings.title or "lstm-lab grade"
 
     def table(self) -> str:
         """The summary: a table per exercise, its points, each failure's message."""
@@ -450,8 +399,6 @@ class Grade:
 
     def results(self) -> dict:
         """The Gradescope results: every check a test, named after its exercise."""
-        from . import proxy
-
         tests = []
         for module, checks in self.by_module().items():
             for check in checks:
@@ -477,12 +424,12 @@ class Grade:
             "stdout_visibility": "hidden",
             "tests": tests,
             "extra_data": {
-                "exercise_seconds": {k: round(v, 1) for k, v in proxy.BUDGET.spent.items()},
+                "exercise_seconds": {k: round(v, 1) for k, v in budget.BUDGET.spent.items()},
                 "test_seconds": {
                     m: round(sum(c.duration for c in cs), 1) for m, cs in self.by_module().items()
                 },
                 "collection_errors": self.collection_errors,
-                "workers": {k: round(v, 1) for k, v in proxy.STATS.items()},
+                "workers": {k: round(v, 1) for k, v in spawn.STATS.items()},
             },
         }
 

@@ -8,54 +8,52 @@ applied is said in the grade's output (``Policy.describe``):
   dedicated ``lstm-lab-worker`` created with ``useradd`` when missing, else ``nobody``. The
   solutions and the hidden tests are made unreadable to it (``protect``), the target is staged in
   a copy it can read (``stage_target``), and the user cannot signal or trace the judge.
-- **Memory**: a cgroup v1 memory group per worker, nested under the judge's own, when
-  ``/sys/fs/cgroup/memory`` is writable (``memory.limit_in_bytes``; the kernel kills the worker
-  at the limit). Otherwise ``RLIMIT_DATA`` in the worker plus the judge polling the worker's
-  resident memory (``RssWatch``) and killing it past the limit.
-- **Processes**: a cgroup v1 ``pids`` group when writable, ``RLIMIT_NPROC`` for a dedicated
-  user; every process a worker leaves behind is killed when it stops (its process group, its
-  cgroup, and — the judge being a child subreaper — its orphans).
+- **Memory**: a memory cgroup per worker inside the judge's own group, when this process's
+  hierarchy is writable: cgroup v1 (``memory.limit_in_bytes``) or v2 (``memory.max``; how a v2
+  group gets a controller with the judge's processes in it: ``host``); the kernel kills the
+  worker at the limit. Otherwise ``RLIMIT_DATA`` in the worker plus the judge polling the
+  worker's resident memory (``host.RssWatch``) and killing it past the limit.
+- **Processes**: a cgroup ``pids.max`` (v1's pids hierarchy, or the same v2 group) when
+  writable, ``RLIMIT_NPROC`` for a dedicated user; every process a worker leaves behind is killed
+  when it stops (its process group, its cgroup, and — the judge being a child subreaper — its
+  orphans).
 - **Files**: ``RLIMIT_FSIZE`` bounds what a worker may write (its stderr log too), and
   ``RLIMIT_CORE`` is 0.
 - **The kernel's choice**: a caged worker's ``oom_score_adj`` is 1000, so when a container runs
   out of memory before a worker reaches its own limit, the worker dies, not the judge, the zygote
   or the solutions' worker.
 
+This module is the policy: what to apply, and the worker's side of it (``apply_child_limits``,
+``drop_privileges``). What the machine has and the tools that apply it to processes (cgroups,
+process trees, killing) are ``host``'s.
+
 Trusted targets (the solutions) run without a cage: they are ours, and they must read
-themselves. The grade command exports the policy in ``LSTM_LAB_SANDBOX`` so that every
+themselves. The grade command puts the policy in the ``sandbox`` setting so that every
 ``TargetProxy`` of the judge applies it; without that variable nothing is caged except the file
 size and core limits.
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import pwd
 import resource
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-#: The environment variable that carries the policy from the grade command to every proxy.
-ENV = "LSTM_LAB_SANDBOX"
-#: Targets that run uncaged (os.pathsep-separated paths); the project's solutions always do.
-TRUSTED_ENV = "LSTM_LAB_TRUSTED"
+from . import host, settings
+
 #: The dedicated user workers run as when the grader runs as root.
 WORKER_USER = "lstm-lab-worker"
 #: Defaults: memory per worker (MB), processes and threads per worker, largest file (MB).
 DEFAULT_MEMORY_MB = 1024
 DEFAULT_PROCESSES = 512
 DEFAULT_FILE_MB = 256
-
-_CGROUP_ROOT = Path("/sys/fs/cgroup")
-_PR_SET_CHILD_SUBREAPER = 36
 
 
 def is_root() -> bool:
@@ -69,7 +67,8 @@ class Policy:
 
     ``user``/``uid``/``gid`` are set when workers drop privileges; ``memory`` is how the memory
     limit is enforced (``"cgroup"``, ``"rlimit+poll"`` or ``"none"``); ``pids`` whether a pids
-    cgroup bounds processes; ``notes`` what could not be applied, for the output.
+    cgroup bounds processes; ``cgroup_version`` (1 or 2) the hierarchy of those cgroups, for the
+    output (each ``host.Jail`` finds its own); ``notes`` what could not be applied.
     """
 
     enabled: bool = False
@@ -80,6 +79,7 @@ class Policy:
     memory_mb: int | None = DEFAULT_MEMORY_MB
     memory: str = "none"
     pids: bool = False
+    cgroup_version: int | None = None
     processes: int = DEFAULT_PROCESSES
     file_mb: int = DEFAULT_FILE_MB
     protected: list[str] = field(default_factory=list)
@@ -99,7 +99,7 @@ class Policy:
         """The strongest policy this process can apply.
 
         ``drop``: drop privileges (default: when root). ``cgroups``: use cgroups when writable
-        (default: yes unless ``LSTM_LAB_SANDBOX_CGROUPS=0``).
+        (default: the ``cgroups`` setting, ``LSTM_LAB_SANDBOX_CGROUPS=0`` turns it off).
         """
         policy = cls(enabled=True, memory_mb=memory_mb, processes=processes, file_mb=file_mb)
         drop = is_root() if drop is None else drop
@@ -123,34 +123,36 @@ class Policy:
                     "privileges)"
                 )
         if cgroups is None:
-            cgroups = os.environ.get("LSTM_LAB_SANDBOX_CGROUPS", "1") != "0"
+            cgroups = settings.current().cgroups
         if memory_mb:
-            if cgroups and _cgroup_usable("memory"):
+            if cgroups and host.cgroup_usable("memory"):
                 policy.memory = "cgroup"
+                policy.cgroup_version = host.cgroup_version("memory")
             else:
                 policy.memory = "rlimit+poll"
                 policy.notes.append(
-                    "memory limit by RLIMIT_DATA and polling (no writable cgroup v1 memory "
-                    "controller)"
+                    "memory limit by RLIMIT_DATA and polling (no writable cgroup memory "
+                    "controller, v1 or v2)"
                 )
-        policy.pids = bool(cgroups and _cgroup_usable("pids"))
+        policy.pids = bool(cgroups and host.cgroup_usable("pids"))
+        if policy.pids and policy.cgroup_version is None:
+            policy.cgroup_version = host.cgroup_version("pids")
         return policy
 
     @classmethod
-    def from_env(cls, environ=None) -> Policy:
-        """The policy the grade command exported, or a disabled one."""
-        text = (environ or os.environ).get(ENV)
-        if not text:
+    def from_settings(cls, chosen: settings.Settings | None = None) -> Policy:
+        """The policy the grade set (the ``sandbox`` setting), or a disabled one."""
+        data = (chosen or settings.current()).sandbox
+        if not isinstance(data, dict):
             return cls()
         try:
-            data = json.loads(text)
             return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-        except (ValueError, TypeError):
+        except TypeError:
             return cls()
 
-    def export(self, environ=None) -> None:
-        """Put the policy in the environment, for every proxy of this judge."""
-        (os.environ if environ is None else environ)[ENV] = json.dumps(asdict(self))
+    def to_dict(self) -> dict:
+        """The policy as data, for the ``sandbox`` setting."""
+        return asdict(self)
 
     # -- what it does ---------------------------------------------------------------------------
     @property
@@ -167,16 +169,17 @@ class Policy:
             else ("root" if is_root() else "your user")
         )
         parts = [f"workers run as {who}"]
+        cgroup = f"cgroup v{self.cgroup_version}" if self.cgroup_version else "cgroup"
         if self.memory_mb:
-            how = {"cgroup": "cgroup v1", "rlimit+poll": "RLIMIT_DATA and polling"}.get(
-                self.memory, self.memory
-            )
-            parts.append(f"{self.memory_mb} MB of memory each ({how})")
-        limit = (
-            "pids cgroup"
-            if self.pids
-            else ("RLIMIT_NPROC" if self.dedicated_user else "not limited")
-        )
+            if self.memory == "cgroup":
+                parts.append(f"{cgroup} memory {self.memory_mb} MB each")
+            else:
+                how = {"rlimit+poll": "RLIMIT_DATA and polling"}.get(self.memory, self.memory)
+                parts.append(f"memory {self.memory_mb} MB each ({how})")
+        if self.pids:
+            limit = f"{cgroup} pids {self.processes} each"
+        else:
+            limit = f"RLIMIT_NPROC {self.processes}" if self.dedicated_user else "not limited"
         parts.append(f"processes: {limit}")
         parts.append(f"files up to {self.file_mb} MB")
         if self.protected:
@@ -199,9 +202,9 @@ class Policy:
 
 
 def trusted_paths() -> set[str]:
-    """Targets that never run caged: the project's solutions, and ``LSTM_LAB_TRUSTED``."""
+    """Targets that never run caged: the project's solutions, and the ``trusted`` setting."""
     paths = {str((Path(__file__).resolve().parents[2] / "solutions").resolve())}
-    for item in os.environ.get(TRUSTED_ENV, "").split(os.pathsep):
+    for item in settings.current().trusted.split(os.pathsep):
         if item:
             paths.add(str(Path(item).resolve()))
     return paths
@@ -457,360 +460,3 @@ def _vm_data() -> int:
     except OSError:
         pass
     return 0
-
-
-# -- cgroups ---------------------------------------------------------------------------------------
-def cgroup_dirs(
-    controller: str, proc_cgroup: Path = Path("/proc/self/cgroup"), root: Path = _CGROUP_ROOT
-) -> list[Path]:
-    """This process's cgroup directory for ``controller`` and its ancestors, innermost first.
-
-    cgroup v1 (``N:memory:/path``) under ``root/controller``, v2 (``0::/path``, where ``root``
-    holds ``cgroup.controllers``) under ``root``. Directories that do not exist are included
-    (a container often sees its own group as the root): read them with care.
-    """
-    try:
-        lines = proc_cgroup.read_text().splitlines()
-    except OSError:
-        return []
-    found = None  # (base, path): a v1 hierarchy of the controller wins over v2
-    for line in lines:
-        parts = line.split(":", 2)
-        if len(parts) != 3:
-            continue
-        if controller in parts[1].split(","):
-            found = (root / controller, parts[2])
-            break
-        if parts[0] == "0" and parts[1] == "" and (root / "cgroup.controllers").exists():
-            found = (root, parts[2])
-    if found is None:
-        return []
-    base, relative = found
-    path = base / relative.strip("/")
-    return [d for d in [path, *path.parents] if d == base or base in d.parents]
-
-
-def own_cgroup(controller: str) -> Path | None:
-    """This process's directory in the cgroup v1 hierarchy of ``controller``, if mounted."""
-    dirs = cgroup_dirs(controller)
-    if not dirs or dirs[-1] != _CGROUP_ROOT / controller:  # not v1
-        return None
-    return dirs[0] if dirs[0].is_dir() else None
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text().strip()
-    except OSError:
-        return None
-
-
-def cpu_limit(proc_cgroup: Path = Path("/proc/self/cgroup"), root: Path = _CGROUP_ROOT) -> float:
-    """The CPUs this process may use: its affinity, lowered by any cgroup CPU quota."""
-    try:
-        cpus = float(len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        cpus = float(os.cpu_count() or 1)
-    for directory in cgroup_dirs("cpu", proc_cgroup, root):
-        quota = _read(directory / "cpu.cfs_quota_us")
-        period = _read(directory / "cpu.cfs_period_us")
-        if quota is None and period is None:  # v2: "max 100000" or "50000 100000"
-            fields = (_read(directory / "cpu.max") or "").split()
-            if len(fields) == 2:
-                quota, period = fields
-        try:
-            quota_us, period_us = float(quota), float(period)
-        except (TypeError, ValueError):
-            continue
-        if quota_us > 0 and period_us > 0:
-            cpus = min(cpus, quota_us / period_us)
-    return cpus
-
-
-def memory_room_mb(
-    proc_cgroup: Path = Path("/proc/self/cgroup"),
-    root: Path = _CGROUP_ROOT,
-    meminfo: Path = Path("/proc/meminfo"),
-) -> float:
-    """The memory this process's tree may still take, in MB: the machine's available memory,
-    lowered by any cgroup limit (less what the group already uses)."""
-    room = float("inf")
-    for line in (_read(meminfo) or "").splitlines():
-        if line.startswith("MemAvailable:"):
-            room = int(line.split()[1]) / 1024
-    for directory in cgroup_dirs("memory", proc_cgroup, root):
-        limit = _read(directory / "memory.limit_in_bytes") or _read(directory / "memory.max")
-        usage = _read(directory / "memory.usage_in_bytes") or _read(directory / "memory.current")
-        try:
-            limit_b = int(limit)
-        except (TypeError, ValueError):
-            continue  # "max", or no such file
-        if limit_b >= 2**60:  # v1's "no limit"
-            continue
-        try:
-            used_b = int(usage)
-        except (TypeError, ValueError):
-            used_b = 0
-        room = min(room, (limit_b - used_b) / 2**20)
-    return room
-
-
-def _cgroup_usable(controller: str) -> bool:
-    base = own_cgroup(controller)
-    if base is None or not os.access(base, os.W_OK):
-        return False
-    probe = base / f"lstm_lab_probe_{os.getpid()}"
-    try:
-        probe.mkdir()
-    except OSError:
-        return False
-    try:
-        probe.rmdir()
-    except OSError:
-        pass
-    return True
-
-
-class Jail:
-    """The cgroups of one worker: memory and pids limits, and a way to kill all it started."""
-
-    _count = 0
-
-    def __init__(self, policy: Policy):
-        Jail._count += 1
-        name = f"lstm_lab_{os.getpid()}_{Jail._count}"
-        self.policy = policy
-        self.groups: dict[str, Path] = {}
-        if policy.memory == "cgroup" and policy.memory_mb:
-            group = self._make("memory", name)
-            if group is not None:
-                limit = str(policy.memory_mb * 2**20)
-                _write(group / "memory.limit_in_bytes", limit)
-                _write(group / "memory.memsw.limit_in_bytes", limit, quiet=True)
-                _write(group / "memory.swappiness", "0", quiet=True)
-        if policy.pids:
-            group = self._make("pids", name)
-            if group is not None:
-                _write(group / "pids.max", str(policy.processes))
-
-    def _make(self, controller: str, name: str) -> Path | None:
-        base = own_cgroup(controller)
-        if base is None:
-            return None
-        group = base / name
-        try:
-            group.mkdir(exist_ok=True)
-        except OSError:
-            return None
-        self.groups[controller] = group
-        return group
-
-    def enter(self, pid: int) -> None:
-        """Put process ``pid`` (and so everything it will start) into the groups."""
-        for group in self.groups.values():
-            _write(group / "cgroup.procs", str(pid))
-
-    def pids(self) -> set[int]:
-        found = set()
-        for group in self.groups.values():
-            try:
-                found.update(int(p) for p in (group / "cgroup.procs").read_text().split())
-            except (OSError, ValueError):
-                pass
-        return found
-
-    def kill_all(self) -> None:
-        for _ in range(50):
-            pids = self.pids()
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            time.sleep(0.02)
-
-    def _counters(self) -> tuple[int, int]:
-        """``(oom kills, times the limit was hit)`` of the memory group so far."""
-        group = self.groups.get("memory")
-        kills = hits = 0
-        if group is None:
-            return kills, hits
-        try:
-            for line in (group / "memory.oom_control").read_text().splitlines():
-                if line.startswith("oom_kill "):
-                    kills = int(line.split()[1])
-            hits = int((group / "memory.failcnt").read_text())
-        except (OSError, ValueError):
-            pass
-        return kills, hits
-
-    def mark(self) -> None:
-        """Remember the counters when a worker starts (the groups outlive restarts)."""
-        self._mark = self._counters()
-        if "memory" in self.groups:
-            _write(self.groups["memory"] / "memory.max_usage_in_bytes", "0", quiet=True)
-
-    def out_of_memory(self) -> bool:
-        """Whether the kernel hit the memory limit since the current worker started."""
-        if "memory" not in self.groups:
-            return False
-        kills, hits = self._counters()
-        before = getattr(self, "_mark", (0, 0))
-        if kills > before[0]:
-            return True
-        try:
-            return hits > before[1] and _near_limit(self.groups["memory"])
-        except (OSError, ValueError):
-            return False
-
-    def peak_mb(self) -> int | None:
-        group = self.groups.get("memory")
-        try:
-            return int((group / "memory.max_usage_in_bytes").read_text()) // 2**20
-        except (OSError, ValueError, TypeError):
-            return None
-
-    def close(self) -> None:
-        self.kill_all()
-        for group in self.groups.values():
-            for _ in range(100):
-                try:
-                    group.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.02)
-        self.groups = {}
-
-
-def _near_limit(group: Path) -> bool:
-    limit = int((group / "memory.limit_in_bytes").read_text())
-    peak = int((group / "memory.max_usage_in_bytes").read_text())
-    return peak >= 0.95 * limit
-
-
-def _write(path: Path, text: str, quiet: bool = False) -> None:
-    try:
-        path.write_text(text)
-    except OSError:
-        if not quiet:
-            raise
-
-
-# -- polling, for when there is no memory cgroup ---------------------------------------------------
-def rss_anon(pid: int) -> int:
-    """Anonymous resident memory of ``pid`` in bytes (0 if it is gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            try:
-                text = Path(f"/proc/{pid}/task/{task}/children").read_text()
-            except OSError:
-                continue
-            found.extend(int(c) for c in text.split())
-    except OSError:
-        pass
-    return found
-
-
-def tree(pid: int) -> list[int]:
-    """``pid`` and all its descendants that are still its descendants."""
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        out.append(current)
-        todo.extend(children(current))
-    return out
-
-
-class RssWatch:
-    """Kill a worker whose anonymous memory grows more than ``limit_mb`` past its start."""
-
-    def __init__(self, pid: int, limit_mb: int):
-        self.pid, self.limit = pid, limit_mb * 2**20
-        self.base = rss_anon(pid)
-        self.tripped = False
-
-    def __call__(self) -> None:
-        used = sum(rss_anon(p) for p in tree(self.pid)) - self.base
-        if used > self.limit:
-            self.tripped = True
-            for p in tree(self.pid):
-                try:
-                    os.kill(p, signal.SIGKILL)
-                except OSError:
-                    pass
-
-
-# -- the judge's side ------------------------------------------------------------------------------
-def become_subreaper() -> bool:
-    """Make this process adopt its orphaned descendants (Linux), so none escapes a cleanup."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def kill_descendants(keep=()) -> int:
-    """Kill every descendant of this process except ``keep`` (and theirs); reap them."""
-    keep = set(keep)
-    me = os.getpid()
-    victims = [p for p in tree(me) if p != me]
-    spared = set()
-    for p in keep:
-        spared.update(tree(p))
-    count = 0
-    for pid in victims:
-        if pid in spared:
-            continue
-        try:
-            os.kill(pid, signal.SIGKILL)
-            count += 1
-        except OSError:
-            pass
-    reap()
-    return count
-
-
-def kill_user(uid: int) -> int:
-    """Kill every process of ``uid`` (a dedicated worker user only)."""
-    count = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            if os.stat(f"/proc/{entry}").st_uid == uid:
-                os.kill(int(entry), signal.SIGKILL)
-                count += 1
-        except OSError:
-            pass
-    return count
-
-
-def reap() -> None:
-    """Collect the exit status of this process's dead children that nobody waits for."""
-    for pid in children(os.getpid()):
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                state = stat.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state == "Z":
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass

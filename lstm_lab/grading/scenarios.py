@@ -16,19 +16,6 @@ import numpy as np
 #: The layer classes a probe spec may name.
 SPEC_LAYERS = ("LSTM", "GRU", "SimpleRNN", "Dense")
 
-#: What ex05's trainers build on, and how each piece reaches the reference when the judge grades
-#: them on the reference's pieces (``train_on_reference_probe``): data functions are answered
-#: with data; ``reset_states`` and the callback act on a mirror of the model; the builder sends
-#: the reference model's configuration. The judge's ``proxy.Relay`` allows exactly these names.
-REFERENCE_PIECES = {
-    "ex02_windows.sliding_windows": "function",
-    "ex03_labels.expand_labels": "function",
-    "ex03_labels.stateful_batches": "function",
-    "ex04_stateful.build_stateful_classifier": "builder",
-    "ex04_stateful.reset_states": "model_function",
-    "ex04_stateful.ResetStatesEvery": "callback",
-}
-
 
 # -- helpers -------------------------------------------------------------------------------------
 def _keras():
@@ -319,6 +306,84 @@ def stateful_pass_probe(modules, batches, spec, xs, batch_size):
 
 
 # -- ex05 ----------------------------------------------------------------------------------------
+def _batch_watch(keras, log: list):
+    """A callback that logs, for each batch, ``[index, zero, carried]``: whether the state it
+    began with (after the target's callbacks) was zero, and whether it was exactly the state the
+    previous batch ended with. A reset shows as "zero and not carried"; a state that merely
+    happens to be zero (all inputs 0 so far) is "zero and carried", and the judge does not count
+    it as a reset."""
+
+    class Watch(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.last = None
+
+        def on_train_batch_begin(self, batch, logs=None):
+            states = _states(self.model)
+            log.append([int(batch), _zero(states), _same(states, self.last)])
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.last = _states(self.model)
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.last = None
+
+    return Watch()
+
+
+class _Recorder:
+    """Stand-ins for ``keras.Model.fit`` and ``train_on_batch`` that record each call's settings
+    and the states its batches began with, then call the original."""
+
+    def __init__(self, keras):
+        self.keras = keras
+        self.fit_original = keras.Model.fit
+        self.tob_original = keras.Model.train_on_batch
+        self.record = {"fit_calls": [], "train_on_batch_calls": 0, "train_on_batch_states": []}
+        self.last_tob = None
+
+    def fit(self, model, *args, **kw):
+        log: list = []
+        call = {
+            "shuffle": kw.get("shuffle", True),
+            "batch_size": kw.get("batch_size"),
+            "epochs": kw.get("epochs", 1),
+            "steps_per_execution": int(getattr(model, "steps_per_execution", 1) or 1),
+            "stateful": bool(_stateful_layers(model)),
+            "batches": log,
+        }
+        self.record["fit_calls"].append(call)
+        if call["stateful"]:
+            kw["callbacks"] = list(kw.get("callbacks") or []) + [_batch_watch(self.keras, log)]
+        return self.fit_original(model, *args, **kw)
+
+    def train_on_batch(self, model, *args, **kw):
+        self.record["train_on_batch_calls"] += 1
+        stateful = bool(_stateful_layers(model))
+        if stateful and len(self.record["train_on_batch_states"]) < 100_000:
+            states = _states(model)
+            self.record["train_on_batch_states"].append(
+                [_zero(states), _same(states, self.last_tob)]
+            )
+        result = self.tob_original(model, *args, **kw)
+        if stateful:
+            self.last_tob = _states(model)
+        return result
+
+    @contextlib.contextmanager
+    def installed(self):
+        recorder = self
+        self.keras.Model.fit = lambda model, *a, **kw: recorder.fit(model, *a, **kw)
+        self.keras.Model.train_on_batch = lambda model, *a, **kw: recorder.train_on_batch(
+            model, *a, **kw
+        )
+        try:
+            yield self.record
+        finally:
+            self.keras.Model.fit = self.fit_original
+            self.keras.Model.train_on_batch = self.tob_original
+
+
 def train_probe(modules, trainer, X_train, y_train, X_val, y_val, **kwargs):
     """Run ``ex05_training.<trainer>`` and record what the judge needs to check it.
 
@@ -327,67 +392,10 @@ def train_probe(modules, trainer, X_train, y_train, X_val, y_val, **kwargs):
     for each batch whether the model's states were zero when it began — after the target's own
     callbacks ran — which shows where the trainer reset.
     """
-    keras = _keras()
-    record = {"fit_calls": [], "train_on_batch_calls": 0, "train_on_batch_states": []}
-    # Each batch is recorded as [index, zero, carried]: whether the state it began with (after the
-    # target's callbacks) was zero, and whether it was exactly the state the previous batch ended
-    # with. A reset shows as "zero and not carried"; a state that merely happens to be zero (all
-    # inputs 0 so far) is "zero and carried", and the judge does not count it as a reset.
-
-    class Watch(keras.callbacks.Callback):
-        def __init__(self, log):
-            super().__init__()
-            self.log, self.last = log, None
-
-        def on_train_batch_begin(self, batch, logs=None):
-            states = _states(self.model)
-            self.log.append([int(batch), _zero(states), _same(states, self.last)])
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.last = _states(self.model)
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.last = None
-
-    original_fit = keras.Model.fit
-    original_tob = keras.Model.train_on_batch
-    last_tob = {"states": None}
-
-    def fit(self, *args, **kw):
-        log: list = []
-        call = {
-            "shuffle": kw.get("shuffle", True),
-            "batch_size": kw.get("batch_size"),
-            "epochs": kw.get("epochs", 1),
-            "steps_per_execution": int(getattr(self, "steps_per_execution", 1) or 1),
-            "stateful": bool(_stateful_layers(self)),
-            "batches": log,
-        }
-        record["fit_calls"].append(call)
-        if call["stateful"]:
-            kw["callbacks"] = list(kw.get("callbacks") or []) + [Watch(log)]
-        return original_fit(self, *args, **kw)
-
-    def train_on_batch(self, *args, **kw):
-        record["train_on_batch_calls"] += 1
-        stateful = bool(_stateful_layers(self))
-        if stateful and len(record["train_on_batch_states"]) < 100_000:
-            states = _states(self)
-            record["train_on_batch_states"].append(
-                [_zero(states), _same(states, last_tob["states"])]
-            )
-        result = original_tob(self, *args, **kw)
-        if stateful:
-            last_tob["states"] = _states(self)
-        return result
-
-    keras.Model.fit, keras.Model.train_on_batch = fit, train_on_batch
-    try:
+    with _Recorder(_keras()).installed() as record:
         result = getattr(modules.get("ex05_training"), trainer)(
             X_train, y_train, X_val, y_val, **kwargs
         )
-    finally:
-        keras.Model.fit, keras.Model.train_on_batch = original_fit, original_tob
     for call in record["fit_calls"]:  # keep the first epoch's batches only: enough to judge
         call["batches"] = call["batches"][:2000]
     model = getattr(result, "model", None)
@@ -407,51 +415,13 @@ def _shape(value) -> list[int] | None:
         return None
 
 
-@contextlib.contextmanager
-def reference_pieces(modules, module: str = "ex05_training"):
-    """Run ``module`` on the reference versions of ``REFERENCE_PIECES`` for the block.
-
-    Each piece is swapped wherever the target's ``module`` can reach it: in the module that
-    defines it (for ``from . import ex03_labels`` style) and in ``module``'s own names (for
-    ``from .ex03_labels import stateful_batches``, under that name or another). Yields the names
-    swapped. A piece whose module the target lacks is still swapped in ``module``'s names.
-    """
-    from . import worker
-
-    makers = {
-        "function": worker.reference_function,
-        "model_function": worker.reference_model_function,
-        "builder": worker.reference_builder,
-        "callback": worker.reference_callback,
-    }
-    user = modules.get(module)
-    missing = object()
-    swapped = []
-    with contextlib.ExitStack() as stack:
-        for qualified, kind in REFERENCE_PIECES.items():
-            home, name = qualified.split(".")
-            stand_in = makers[kind](home, name)
-            try:
-                source = modules.get(home)
-            except Exception:  # noqa: BLE001 - missing or broken: only the user's names
-                source = None
-            original = getattr(source, name, missing) if source is not None else missing
-            if source is not None and source is not user:
-                stack.enter_context(worker.stand_ins(source, {name: stand_in}))
-            names = [
-                key
-                for key, value in user.__dict__.items()
-                if key == name or (original is not missing and value is original)
-            ]
-            stack.enter_context(worker.stand_ins(user, dict.fromkeys(names, stand_in)))
-            swapped.append(qualified)
-        yield swapped
-
-
 def train_on_reference_probe(modules, trainer, X_train, y_train, X_val, y_val, **kwargs):
-    """``train_inputs_probe`` with ex05 running on the reference's ex02-ex04 (``reference_pieces``),
+    """``train_inputs_probe`` with ex05 running on the reference's ex02-ex04
+    (``relay.reference_pieces``),
     so that a mistake there is not counted again in ex05. Adds ``pieces``, the names swapped."""
-    with reference_pieces(modules) as swapped:
+    from . import relay
+
+    with relay.reference_pieces(modules) as swapped:
         out = train_inputs_probe(modules, trainer, X_train, y_train, X_val, y_val, **kwargs)
     out["pieces"] = swapped
     return out

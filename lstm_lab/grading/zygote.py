@@ -13,7 +13,7 @@ Started by ``proxy`` as ``python -m lstm_lab.grading.zygote SOCKET_FD``. Request
 worker's request pipe, answer pipe and stderr file)::
 
     {"target": path, "env": {...}, "cwd": dir, "uid": int|null, "gid": int|null,
-     "limits": {...}}
+     "limits": {...}}      (a worker spec: ``spawn.worker_spec``, the same a fresh worker gets)
 
 and the answer is ``{"pid": worker_pid}`` or ``{"error": message}``. The zygote holds no secret:
 it never imports a target, and a worker drops privileges before it reads its first request.
@@ -28,7 +28,7 @@ import os
 import socket
 import sys
 
-#: What the zygote imports before forking (``LSTM_LAB_PRELOAD`` overrides, comma-separated).
+#: What the zygote imports before forking (the ``preload`` setting overrides, comma-separated).
 PRELOAD = (
     "numpy",
     "pandas",
@@ -44,7 +44,9 @@ _IN_FD, _OUT_FD = 3, 4
 
 
 def preload() -> list[str]:
-    names = os.environ.get("LSTM_LAB_PRELOAD")
+    from . import settings
+
+    names = settings.current().preload
     names = PRELOAD if names is None else tuple(n for n in names.split(",") if n)
     failed = []
     for name in names:
@@ -70,16 +72,10 @@ def _child(request: dict, fds: list[int], sock: socket.socket) -> None:
         os.dup2(out_fd, _OUT_FD)
         os.closerange(_OUT_FD + 1, 1 << 16)
         os.setsid()
-        os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["env"])
-        sys.dont_write_bytecode = True
         sys.argv = ["lstm_lab.grading.worker", request["target"], str(_IN_FD), str(_OUT_FD)]
-        from . import sandbox, worker
+        from . import worker
 
-        sandbox.apply_child_limits(request.get("limits") or {})
-        if request.get("uid") is not None:
-            sandbox.drop_privileges(request["uid"], request["gid"])
+        worker.become(request)
         worker.run(request["target"], _IN_FD, _OUT_FD)
     except BaseException as exc:  # noqa: BLE001 - report and leave, whatever happened
         try:

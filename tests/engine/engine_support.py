@@ -102,9 +102,10 @@ def assemble(tmp_path: Path, name: str, overlay: Path | None = None, drop=()) ->
     """A copy of ``solutions/`` with the files of ``overlay`` on top and ``drop`` left out.
 
     A hostile overlay (a folder of ``hostile/``) holds only its attack: each file is appended to
-    the reference module of its name (as ``tests/test_mutants.py`` grafts its mutants), so its
-    definitions replace the reference ones, and its module level code runs after theirs, while the
-    reference's helpers stay at hand. The files of any other overlay replace the reference's.
+    the reference module of its name (as ``tests/mutants/test_mutants.py`` grafts its mutants),
+    so its definitions replace the reference ones, and its module level code runs after theirs,
+    while the reference's helpers stay at hand. The files of any other overlay replace the
+    reference's.
     """
     target = tmp_path / name
     shutil.copytree(ROOT / "solutions", target, ignore=shutil.ignore_patterns("__pycache__"))

@@ -10,8 +10,8 @@ import threading
 import pytest
 
 from lstm_lab.grading import ahead, commands
+from lstm_lab.grading.budget import BUDGET
 from lstm_lab.grading.errors import GradingFailure
-from lstm_lab.grading.proxy import BUDGET
 
 
 class FakeProxy:

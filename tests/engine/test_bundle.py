@@ -30,7 +30,7 @@ def test_the_bundle_holds_what_students_need(student_bundle):
     names = {p.name for p in student_bundle.iterdir()}
     assert {"lstm_lab", "exercises", "tests", "README.md", "pyproject.toml"} <= names
     assert (student_bundle / "tests" / "conftest.py").is_file()
-    assert list((student_bundle / "tests").glob("test_ex0*.py"))
+    assert list((student_bundle / "tests" / "rubric").glob("test_ex0*.py"))
     assert "lstm-lab grade exercises" in (student_bundle / "README.md").read_text()
 
 
@@ -39,8 +39,8 @@ def test_the_bundle_holds_no_solutions_and_no_hidden_tests(student_bundle):
     assert not (student_bundle / "tests" / "hidden").exists()
     assert not (student_bundle / "tests" / "engine").exists()  # hostile overlays of the solutions
     assert not (student_bundle / "tests" / "mutants").exists()  # variants: correct answers
-    assert not (student_bundle / "tests" / "test_mutants.py").exists()
-    assert [p for p in (student_bundle / "tests").iterdir() if p.is_dir()] == []
+    assert not (student_bundle / "tests" / "library").exists()
+    assert [p.name for p in (student_bundle / "tests").iterdir() if p.is_dir()] == ["rubric"]
     assert bundle.leaked_paths(student_bundle) == []
     assert not list(student_bundle.rglob("__pycache__"))
     assert bundle.leaked_code(student_bundle, ROOT) == []
@@ -153,7 +153,10 @@ def test_the_zip_holds_the_autograder(autograder_zip):
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
     assert "solutions/ex05_training.py" in names
     assert "tests/hidden/test_against_solutions.py" in names
-    assert not any(n.startswith(("tests/engine/", "tests/mutants/")) for n in names)
+    assert "tests/rubric/test_ex05_training.py" in names
+    assert not any(
+        n.startswith(("tests/engine/", "tests/mutants/", "tests/library/")) for n in names
+    )
     assert not any("__pycache__" in n for n in names)
     assert "/autograder/submission" in script.replace("$ROOT", "/autograder")
     assert "--memory 700" in script and "--time-limit 540" in script

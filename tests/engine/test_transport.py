@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 from engine_support import ENGINE, HOSTILE, assemble, hostile_marker_processes
 
-from lstm_lab.grading import codec, errors, proxy, sandbox
-from lstm_lab.grading.proxy import Relay, TargetProxy
+from lstm_lab.grading import budget, codec, errors, proxy, sandbox, settings, spawn
+from lstm_lab.grading.proxy import TargetProxy
+from lstm_lab.grading.relay import Relay
 
 RELAY = ENGINE / "fixtures" / "relay"
 X = np.arange(24, dtype=np.float64).reshape(3, 8) / 24
@@ -29,16 +30,17 @@ Y = np.array([0, 1, 0])
 @pytest.fixture(autouse=True)
 def _fresh_judge(monkeypatch):
     """No sandbox unless a test asks; every worker stopped and the budget cleared after."""
-    monkeypatch.delenv(sandbox.ENV, raising=False)
+    monkeypatch.delenv(settings.ENV, raising=False)
+    monkeypatch.delenv("LSTM_LAB_SANDBOX", raising=False)
     monkeypatch.setenv("LSTM_LAB_PRELOAD", "numpy,pandas,sklearn.model_selection,lstm_lab.data")
     yield
     proxy.close_all()
-    proxy.BUDGET.reset()
+    budget.BUDGET.reset()
 
 
 def caged(monkeypatch, **options):
     policy = sandbox.Policy.detect(drop=False, **options)
-    monkeypatch.setenv(sandbox.ENV, json.dumps(policy.__dict__))
+    monkeypatch.setenv("LSTM_LAB_SANDBOX", json.dumps(policy.to_dict()))
     return policy
 
 
@@ -128,12 +130,12 @@ def test_forked_and_fresh_workers_answer_alike(monkeypatch):
 def test_an_env_that_libraries_read_at_start_gets_a_fresh_interpreter():
     target = TargetProxy("solutions", env={"TF_ENABLE_ONEDNN_OPTS": "0"})
     assert target.ping()
-    assert not isinstance(target._proc, proxy._Forked)
+    assert not isinstance(target._proc, spawn._Forked)
 
 
 def test_a_crashing_function_is_not_called_after_three_deaths(tmp_path, monkeypatch):
     target = TargetProxy(assemble(tmp_path, "crash", HOSTILE / "os_exit"), timeout=10)
-    for _ in range(proxy.CRASH_LIMIT):
+    for _ in range(settings.current().crash_limit):
         with pytest.raises(errors.WorkerCrashed):
             target.call("ex02_windows", "sliding_windows", X, Y, 3)
     with pytest.raises(errors.NotCalledAgain, match="died in 3 calls"):
@@ -161,21 +163,21 @@ def test_import_time_does_not_count_against_the_call(tmp_path):
 
 def test_an_exercise_cannot_spend_more_than_its_share(tmp_path):
     target = TargetProxy(assemble(tmp_path, "slow", HOSTILE / "loop_forever"), timeout=60)
-    proxy.BUDGET.start(per_exercise=1.5)
-    proxy.BUDGET.exercise = "ex02_windows"
+    budget.BUDGET.start(per_exercise=1.5)
+    budget.BUDGET.exercise = "ex02_windows"
     with pytest.raises(errors.OutOfTime, match="ex02_windows used up its 1.5 s"):
         target.call("ex02_windows", "sliding_windows", X, Y, 3)
     with pytest.raises(errors.OutOfTime):
         target.call("ex02_windows", "stateless_ceiling", 20, 10)
-    proxy.BUDGET.exercise = "ex03_labels"
+    budget.BUDGET.exercise = "ex03_labels"
     assert len(target.call("ex03_labels", "expand_labels", Y, 2)) == 6
-    assert proxy.BUDGET.spent["ex02_windows"] >= 1.5
+    assert budget.BUDGET.spent["ex02_windows"] >= 1.5
 
 
 def test_the_solutions_are_not_charged_to_an_exercise():
     reference = TargetProxy("solutions")
-    proxy.BUDGET.start(per_exercise=0.001)
-    proxy.BUDGET.exercise = "ex02_windows"
+    budget.BUDGET.start(per_exercise=0.001)
+    budget.BUDGET.exercise = "ex02_windows"
     assert reference.call("ex02_windows", "stateless_ceiling", 20, 10) == pytest.approx(6 / 11)
 
 
@@ -275,13 +277,13 @@ def test_a_reference_function_of_a_model_acts_on_the_targets_model(monkeypatch):
 
 
 def test_exercise_limits_can_differ_by_exercise():
-    limits = proxy.parse_exercise_limits(["60", "ex05_training=400"])
+    limits = budget.parse_exercise_limits(["60", "ex05_training=400"])
     assert limits == {"*": 60.0, "ex05_training": 400.0}
-    proxy.BUDGET.start(per_exercise=limits)
-    assert proxy.BUDGET.exercise_limit("ex05_training") == 400
-    assert proxy.BUDGET.exercise_limit("ex01_lifecycle") == 60
+    budget.BUDGET.start(per_exercise=limits)
+    assert budget.BUDGET.exercise_limit("ex05_training") == 400
+    assert budget.BUDGET.exercise_limit("ex01_lifecycle") == 60
     with pytest.raises(ValueError):
-        proxy.parse_exercise_limits(["ex09=1"])
+        budget.parse_exercise_limits(["ex09=1"])
 
 
 # -- ex05 graded on the reference's pieces ---------------------------------------------------------
@@ -303,7 +305,7 @@ def test_ex05_runs_on_the_reference_pieces_and_only_with_a_relay(tmp_path, monke
     # reference's, relayed by the judge, it trains, resets at group starts and converges.
     monkeypatch.setenv("LSTM_LAB_PRELOAD", "numpy,keras")
     from lstm_lab.data import echo_split
-    from lstm_lab.grading.scenarios import REFERENCE_PIECES
+    from lstm_lab.grading.relay import REFERENCE_PIECES
 
     submission = assemble(tmp_path, "submission")
     for module, broken in (("ex03_labels", BROKEN_PIECES), ("ex04_stateful", BROKEN_BUILDER)):
@@ -357,7 +359,7 @@ def test_a_stub_is_not_called_again_within_a_test_but_is_in_the_next():
     # Hypothesis shrinks a failing example with many calls: within one test, a function that
     # raised NotImplementedError is answered without a round trip to the worker.
     stubs = TargetProxy("exercises")
-    proxy.new_test()
+    budget.new_test()
     with pytest.raises(errors.NotImplementedYet):
         stubs.call("ex03_labels", "expand_labels", Y, 3)
     os.kill(stubs.pid, signal.SIGKILL)  # a call that reached the worker would restart it
@@ -365,7 +367,7 @@ def test_a_stub_is_not_called_again_within_a_test_but_is_in_the_next():
     with pytest.raises(errors.NotImplementedYet, match="not implemented yet"):
         stubs.call("ex03_labels", "expand_labels", Y, 5)
     assert stubs.restarts == 0
-    proxy.new_test()
+    budget.new_test()
     with pytest.raises(errors.NotImplementedYet):
         stubs.call("ex03_labels", "expand_labels", Y, 3)
     assert stubs.restarts == 1, "the next test calls the target again"

@@ -41,10 +41,11 @@ import pytest
 
 from lstm_lab.target import MODULES
 
-TESTS = Path(__file__).resolve().parent
+MUTANTS = Path(__file__).resolve().parent
+TESTS = MUTANTS.parent
 ROOT = TESTS.parent
 SOLUTIONS = ROOT / "solutions"
-MUTANTS = TESTS / "mutants"
+RUBRIC = TESTS / "rubric"
 HIDDEN = TESTS / "hidden" / "test_against_solutions.py"
 KINDS = ("mistake", "variant")
 #: Seconds one grading run may take (a slow mutant trains).
@@ -110,7 +111,7 @@ class Mutant:
 
     def selection(self) -> list[str]:
         """The pytest arguments that choose the tests graded."""
-        visible = (TESTS / f"test_{self.module}.py").relative_to(ROOT).as_posix()
+        visible = (RUBRIC / f"test_{self.module}.py").relative_to(ROOT).as_posix()
         if self.slow:
             return [f"{visible}::{name}" for name in self.catches]
         return [visible, *hidden_tests(self.module), "-m", "not slow"]

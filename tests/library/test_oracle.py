@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import ORACLE_ATOL
 
 from lstm_lab import oracle
+
+ORACLE_ATOL = oracle.ATOL
 
 keras = pytest.importorskip("keras")
 

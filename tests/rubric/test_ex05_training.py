@@ -6,7 +6,7 @@ recorded ``fit``/``train_on_batch`` calls show the order, the shuffling and the 
 
 Where solutions/ is present (the grader), every trainer runs on the reference versions of the
 ex02-ex04 functions it builds on, relayed from the solutions' worker
-(``scenarios.reference_pieces``), so that one mistake is not penalised twice; the student's own
+(``relay.reference_pieces``), so that one mistake is not penalised twice; the student's own
 copy runs them on their own.
 """
 

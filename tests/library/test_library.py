@@ -17,7 +17,7 @@ from lstm_lab.grading import codec
 from lstm_lab.stubs import stub_source
 from lstm_lab.target import MODULES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @given(n=st.integers(1, 60), length=st.integers(1, 25), seed=st.integers(0, 10**6))

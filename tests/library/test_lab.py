@@ -5,8 +5,9 @@ The fast tests train nothing: they build results by hand (``fake_results``), or 
 tiny target whose functions return made-up histories or raise.
 
 The lab has no answers of its own: what a target has not implemented yet, the reference
-solutions stand in for where they are at hand (``solutions/``, ``lstm_lab.lab.reference_target``),
-and without them the rows say what they need. Tests that need ``solutions/`` skip without it.
+solutions stand in for where they are at hand (``solutions/``,
+``lstm_lab.target.reference_target``), and without them the rows say what they need. Tests
+that need ``solutions/`` skip without it.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_lab import lab, report
+from lstm_lab import cli, lab, report, target
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
 THRESHOLD = {"val_accuracy": 1.0, "val_loss": 0.05}
 #: The environment of ``lstm-lab run``: the reference solutions are found as by default.
-ENV = {k: v for k, v in os.environ.items() if k != lab.REFERENCE_ENV}
+ENV = {k: v for k, v in os.environ.items() if k != target.REFERENCE_ENV}
 ENV["TF_CPP_MIN_LOG_LEVEL"] = "3"
 
 needs_solutions = pytest.mark.skipif(
@@ -182,15 +183,15 @@ def test_reference_target_is_solutions_unless_the_environment_says_otherwise(tmp
     # One place decides where the reference solutions are: an argument, else
     # $LSTM_LAB_REFERENCE, else solutions/ (none in the student bundle).
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(lab.REFERENCE_ENV, raising=False)
-    assert lab.reference_target() == (SOLUTIONS.resolve() if SOLUTIONS.is_dir() else None)
-    monkeypatch.setenv(lab.REFERENCE_ENV, str(tmp_path))
-    assert lab.reference_target() == tmp_path.resolve()
-    assert lab.reference_target("") is None, "an argument wins over the environment"
-    monkeypatch.setenv(lab.REFERENCE_ENV, "")
-    assert lab.reference_target() is None
-    monkeypatch.setenv(lab.REFERENCE_ENV, str(tmp_path / "nowhere"))
-    assert lab.reference_target() is None
+    monkeypatch.delenv(target.REFERENCE_ENV, raising=False)
+    assert target.reference_target() == (SOLUTIONS.resolve() if SOLUTIONS.is_dir() else None)
+    monkeypatch.setenv(target.REFERENCE_ENV, str(tmp_path))
+    assert target.reference_target() == tmp_path.resolve()
+    assert target.reference_target("") is None, "an argument wins over the environment"
+    monkeypatch.setenv(target.REFERENCE_ENV, "")
+    assert target.reference_target() is None
+    monkeypatch.setenv(target.REFERENCE_ENV, str(tmp_path / "nowhere"))
+    assert target.reference_target() is None
 
 
 def write_target(root: Path, files: dict[str, str]) -> Path:
@@ -381,7 +382,7 @@ def test_run_arguments_and_help_do_not_import_tensorflow():
     code = textwrap.dedent(
         """
         import argparse, sys
-        from lstm_lab.lab import add_run_arguments
+        from lstm_lab.cli import add_run_arguments
         parser = argparse.ArgumentParser()
         add_run_arguments(parser)
         args = parser.parse_args(["--target", "exercises", "--seed", "3", "--quick"])
@@ -400,7 +401,7 @@ def test_run_command_refuses_a_target_that_is_not_a_directory(tmp_path, capsys):
         (),
         {"target": str(tmp_path / "nowhere"), "out": str(tmp_path), "seed": 0, "quick": True},
     )()
-    assert lab.run_command(args) == 2
+    assert cli.run_command(args) == 2
     assert "nowhere" in capsys.readouterr().err
 
 
@@ -592,7 +593,7 @@ def test_quick_run_against_exercises_says_not_implemented(tmp_path, reference):
     # at hand they run on the reference solution's; without ($LSTM_LAB_REFERENCE empty, as in
     # the student bundle, which has no solutions/) they say what they need first.
     out = tmp_path / "report"
-    env = ENV if reference is None else {**ENV, lab.REFERENCE_ENV: reference}
+    env = ENV if reference is None else {**ENV, target.REFERENCE_ENV: reference}
     done = subprocess.run(
         [sys.executable, "-m", "lstm_lab.cli", "run", "--quick", "--target", "exercises"]
         + ["--out", str(out)],

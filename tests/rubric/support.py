@@ -8,10 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lstm_lab import oracle
 from lstm_lab.grading.errors import GradingFailure, StudentError
 
 #: Tolerance between a Keras model and the NumPy oracle (float32 against float64).
-ORACLE_ATOL = 1e-5
+ORACLE_ATOL = oracle.ATOL
 #: Tolerance for values a correct implementation computes exactly but possibly in float32.
 VALUE_ATOL = 1e-6
 
