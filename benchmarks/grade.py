@@ -22,6 +22,10 @@ Configurations (all in the same run, so that they compare on the same noisy mach
   before (and as on 1 CPU or in 768 MB): what training ahead saves, and costs in memory;
 - ``stubs-cold-2``, ``stubs-2``: the same two for the stubs (``exercises/``): every test fails
   with "not implemented yet", so this is the suite's own cost without any training;
+- ``confined-2``, ``unconfined-2``: a copy of the solutions graded as a submission (the
+  solutions themselves are trusted: never caged), on 2 cores: with its workers confined
+  (Landlock, no network, private mounts and the worker's user as root: ``confine``) and with
+  ``--unconfined``: what confinement costs in time and memory;
 - ``grade-1``: the grade on one core (``taskset -c 0``);
 - ``baseline-2``: the same grade with a fresh interpreter per worker (``LSTM_LAB_ZYGOTE=0``), as
   before the zygote: what forking workers from one TensorFlow import saves;
@@ -241,9 +245,12 @@ def run(
     target="solutions",
     cold=False,
     half_cpu=True,
+    copy=False,
 ) -> dict:
     note = drop_page_cache() if cold else None
     out = Path(tempfile.mkdtemp(prefix="grade_bench_"))
+    if copy:  # graded as a submission: the solutions themselves are trusted, never caged
+        target = str(shutil.copytree(ROOT / target, out / "submission"))
     results = out / "results.json"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT), **(env_extra or {}))
     groups = RunGroups(f"lstm_lab_bench_{os.getpid()}_{name}", cpu=container and half_cpu)
@@ -377,8 +384,8 @@ def main(argv=None) -> int:
             "cold-2", "grade-2", "in-turn-2", "stubs-cold-2", "stubs-2", "grade-1", "baseline-2"
         ],
         choices=[
-            "cold-2", "grade-2", "in-turn-2", "stubs-cold-2", "stubs-2", "grade-1", "baseline-2",
-            "gradescope", "box-2-768",
+            "cold-2", "grade-2", "in-turn-2", "stubs-cold-2", "stubs-2", "confined-2",
+            "unconfined-2", "grade-1", "baseline-2", "gradescope", "box-2-768",
         ],
     )  # fmt: skip
     parser.add_argument("--gradescope", action="store_true", help="add the emulated container")
@@ -395,6 +402,8 @@ def main(argv=None) -> int:
         "in-turn-2": dict(cores="0,1", env_extra={"LSTM_LAB_AHEAD": "0"}),
         "stubs-cold-2": dict(cores="0,1", cold=True, target="exercises"),
         "stubs-2": dict(cores="0,1", target="exercises"),
+        "confined-2": dict(cores="0,1", copy=True),
+        "unconfined-2": dict(cores="0,1", copy=True, options=["--unconfined"]),
         "grade-1": dict(cores="0"),
         "baseline-2": dict(cores="0,1", env_extra={"LSTM_LAB_ZYGOTE": "0"}),
         "gradescope": dict(cores="0", container=True, options=gradescope_options()),

@@ -71,7 +71,13 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-sandbox",
         action="store_true",
-        help="run the target's workers without privilege drop or limits",
+        help="run the target's workers without confinement, privilege drop or limits",
+    )
+    parser.add_argument(
+        "--unconfined",
+        action="store_true",
+        help="grade even where the workers cannot be confined (the submission could read the "
+        "solutions and write anything you can): you accept that risk",
     )
     parser.add_argument("-k", dest="keyword", metavar="EXPR", help="only tests matching EXPR")
     parser.add_argument(
@@ -161,7 +167,7 @@ def _pytest_args(args, suite: Path, hidden: Path | None, target: Path) -> list[s
 
 
 def grade_command(args: argparse.Namespace) -> int:
-    from . import host, sandbox
+    from . import host
 
     try:
         target, found_note = find_target(args.target)
@@ -190,11 +196,40 @@ def grade_command(args: argparse.Namespace) -> int:
         )
         if chosen.exercise and set(chosen.exercise) <= set(NUMPY_ONLY) and not chosen.preload:
             chosen = chosen.replace(preload=NUMPY_PRELOAD)  # no TensorFlow to import
-        if args.no_sandbox:
-            policy = sandbox.Policy()
-        else:
-            policy = sandbox.Policy.detect(memory_mb=chosen.memory_mb or None)
+        policy, refusal = _policy(args, chosen, target, hidden)
+        if refusal:
+            print(f"lstm-lab grade: {refusal}", file=sys.stderr)
+            return 2
         return _judge(_pytest_args(args, suite, hidden, target), policy, chosen, suite, hidden)
+
+
+def _policy(args, chosen, target: Path, hidden) -> tuple:
+    """``(the sandbox policy, a refusal or None)``: a grade that has something to protect (the
+    solutions, hidden tests) confines an untrusted target's workers, or refuses."""
+    from . import sandbox
+
+    if args.no_sandbox:
+        return sandbox.Policy(), None
+    secrets = hidden is not None or (project_root() / "solutions").is_dir()
+    wanted = chosen.confine == "on" or (chosen.confine == "auto" and secrets)
+    if args.unconfined:
+        wanted = False
+    policy = sandbox.Policy.detect(memory_mb=chosen.memory_mb or None, confine=wanted)
+    # Landlock, or at least another user whose reach the folders closed to it bound (a
+    # Gradescope-like image on a kernel without Landlock): else nothing holds the code in.
+    if not wanted or policy.confined or policy.drops or sandbox.is_trusted(target):
+        if not wanted and not secrets:
+            policy.notes.append(
+                "not confined: a grade of your own copy, with no solutions or hidden tests "
+                "to protect (--confine on confines it)"
+            )
+        return policy, None
+    return policy, (
+        f"refusing to grade {target}: its code cannot be confined on this machine "
+        f"({policy.unconfined_reason}), so it could read the solutions and hidden tests and "
+        "write anything this user can. Grade on a Linux kernel with Landlock (5.13 or later, "
+        "enabled in the lsm= boot list), or pass --unconfined to accept that risk."
+    )
 
 
 class _Totals:
@@ -220,7 +255,9 @@ def _judge(pytest_args, policy, chosen, suite: Path, hidden) -> int:
 
     changed = []
     try:
-        if policy.drops:
+        # Confined workers cannot see the checkout (Landlock, and private mounts as root); only
+        # a worker that drops to another user without confinement needs the folders closed.
+        if policy.drops and not policy.confined:
             root = project_root()
             private = [root / "solutions", root / ".git"]
             private += [suite / name for name in PRIVATE]

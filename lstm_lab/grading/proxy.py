@@ -40,7 +40,7 @@ import time
 import weakref
 from pathlib import Path
 
-from ..target import resolve
+from ..target import package_name, resolve
 from . import budget, codec, errors, host, sandbox, settings, spawn, wire
 from .budget import BUDGET
 
@@ -154,14 +154,18 @@ class TargetProxy:
             sandbox.prepare_workdir(self._workdir.name, self.policy)
             env.update(HOME=self._workdir.name, TMPDIR=self._workdir.name)
             env["MPLCONFIGDIR"] = self._workdir.name
+            env["KERAS_HOME"] = os.path.join(self._workdir.name, ".keras")
         drops = self.caged and self.policy.drops
+        target = self._target_for_worker()
+        plan = sandbox.confine_plan(target, self._workdir.name, self.policy) if self.caged else None
         return spawn.worker_spec(
-            self._target_for_worker(),
+            target,
             self._workdir.name,
             env,
             uid=self.policy.uid if drops else None,
             gid=self.policy.gid if drops else None,
             limits=self.policy.child_limits() if self.caged else {"core": 0},
+            confine=plan,
         )
 
     def _start(self) -> None:
@@ -469,13 +473,22 @@ class TargetProxy:
     def _failure(self, error, where: str) -> errors.GradingFailure:
         failure = errors.from_answer(error if isinstance(error, dict) else {}, where)
         if self._worker_path is not None and self._worker_path != self.path:
-            staged, real = str(self._worker_path), str(self.path)
-            failure.args = tuple(
-                a.replace(staged, real) if isinstance(a, str) else a for a in failure.args
-            )
+            # The staged copy's folder and package name read as the target's own: the same
+            # submission's messages read the same whatever temporary folder it was staged in.
+            pairs = [
+                (str(self._worker_path), str(self.path)),
+                (package_name(self._worker_path), package_name(self.path)),
+            ]
+
+            def real(text):
+                for staged, own in pairs:
+                    text = text.replace(staged, own)
+                return text
+
+            failure.args = tuple(real(a) if isinstance(a, str) else a for a in failure.args)
             for name in ("message", "traceback"):
                 if isinstance(getattr(failure, name, None), str):
-                    setattr(failure, name, getattr(failure, name).replace(staged, real))
+                    setattr(failure, name, real(getattr(failure, name)))
         return failure
 
     def call(self, module: str, function: str, *args, timeout: float | None = None, **kwargs):

@@ -84,6 +84,12 @@ class Policy:
     file_mb: int = DEFAULT_FILE_MB
     protected: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Filesystem, network and signal confinement of the workers (``confine``): whether it
+    #: applies, the Landlock ABI, how the network is cut, and why it does not apply when not.
+    confined: bool = False
+    landlock_abi: int = 0
+    network: str = "none"
+    unconfined_reason: str = ""
 
     # -- building one ------------------------------------------------------------------------
     @classmethod
@@ -95,11 +101,14 @@ class Policy:
         cgroups: bool | None = None,
         processes: int = DEFAULT_PROCESSES,
         file_mb: int = DEFAULT_FILE_MB,
+        confine: bool = True,
     ) -> Policy:
         """The strongest policy this process can apply.
 
         ``drop``: drop privileges (default: when root). ``cgroups``: use cgroups when writable
         (default: the ``cgroups`` setting, ``LSTM_LAB_SANDBOX_CGROUPS=0`` turns it off).
+        ``confine``: confine the workers' files, network and signals (``lstm_lab.grading.
+        confine``) where a trial in a forked child shows it works here.
         """
         policy = cls(enabled=True, memory_mb=memory_mb, processes=processes, file_mb=file_mb)
         drop = is_root() if drop is None else drop
@@ -107,21 +116,9 @@ class Policy:
             policy.notes.append("workers run as you: dropping privileges needs root")
             drop = False
         if drop:
-            user, uid, gid, dedicated = worker_user(policy.notes)
-            blocked = unreadable_as(uid, gid, runtime_paths())
-            if blocked is None:
-                policy.user, policy.uid, policy.gid, policy.dedicated_user = (
-                    user,
-                    uid,
-                    gid,
-                    dedicated,
-                )
-            else:
-                policy.notes.append(
-                    f"workers run as root: user {user} cannot read {blocked}, which Python needs "
-                    "(make the Python installation readable to all to let workers drop "
-                    "privileges)"
-                )
+            policy._choose_user(confine)
+        elif confine:
+            policy._confine()
         if cgroups is None:
             cgroups = settings.current().cgroups
         if memory_mb:
@@ -138,6 +135,40 @@ class Policy:
         if policy.pids and policy.cgroup_version is None:
             policy.cgroup_version = host.cgroup_version("pids")
         return policy
+
+    def _choose_user(self, confine: bool) -> None:
+        """As root: the user workers drop to. With confinement, a private mount namespace shows
+        that user the Python it needs (under /root on pyenv or conda hosts); without it, the
+        user must be able to read Python as the machine stands, or the workers stay root."""
+        user, uid, gid, dedicated = worker_user(self.notes)
+        if confine and self._confine(uid, gid):
+            self.user, self.uid, self.gid, self.dedicated_user = user, uid, gid, dedicated
+            return
+        blocked = unreadable_as(uid, gid, runtime_paths())
+        if blocked is None:
+            self.user, self.uid, self.gid, self.dedicated_user = user, uid, gid, dedicated
+        else:
+            self.notes.append(
+                f"workers run as root: user {user} cannot read {blocked}, which Python needs "
+                "(make the Python installation readable to all to let workers drop "
+                "privileges)"
+            )
+
+    def _confine(self, uid: int | None = None, gid: int | None = None) -> bool:
+        """Try the confinement a worker will apply (in a forked child); keep it if it works."""
+        from . import confine
+
+        status = confine.available()
+        if not status:
+            self.unconfined_reason = status.reason
+            return False
+        error = confine_trial(uid, gid)
+        if error:
+            self.unconfined_reason = error
+            return False
+        self.confined, self.landlock_abi = True, status.abi
+        self.network = confine.detect_network(status.abi)
+        return True
 
     @classmethod
     def from_settings(cls, chosen: settings.Settings | None = None) -> Policy:
@@ -160,15 +191,36 @@ class Policy:
         return self.enabled and self.uid is not None
 
     def describe(self) -> str:
-        """One paragraph for the grade's output."""
+        """What applies to the workers, for the grade's output: a first line that says whether
+        they are confined, then what could not be applied."""
         if not self.enabled:
-            return "sandbox: off (workers run as you, without limits)"
-        who = (
-            f"user {self.user} (uid {self.uid})"
-            if self.drops
-            else ("root" if is_root() else "your user")
-        )
-        parts = [f"workers run as {who}"]
+            return "unconfined: sandbox off (workers run as you, without limits)"
+        text = "; ".join(self._parts())
+        if self.confined:
+            text = f"confined: {text}"
+        elif self.drops:
+            text = f"confined by user only (no landlock): {text}"
+        else:
+            text = f"unconfined: {text}"
+        notes = list(self.notes)
+        if not self.confined and self.unconfined_reason:
+            notes.insert(0, f"no filesystem confinement: {self.unconfined_reason}")
+        if notes:
+            text += "\n" + "\n".join(f"sandbox note: {note}" for note in notes)
+        return text
+
+    def _parts(self) -> list[str]:
+        from .confine import NETWORK
+
+        parts = []
+        if self.confined:
+            scoped = ", signals scoped" if self.landlock_abi >= 6 else ""
+            parts.append(f"landlock abi {self.landlock_abi}, {NETWORK[self.network]}{scoped}")
+        if self.drops:
+            parts.append(f"user {self.user} (uid {self.uid})")
+        else:
+            who = "root" if is_root() else "your user"
+            parts.append(f"{who} without capabilities" if self.confined and is_root() else who)
         cgroup = f"cgroup v{self.cgroup_version}" if self.cgroup_version else "cgroup"
         if self.memory_mb:
             if self.memory == "cgroup":
@@ -184,10 +236,7 @@ class Policy:
         parts.append(f"files up to {self.file_mb} MB")
         if self.protected:
             parts.append("unreadable to workers: " + ", ".join(self.protected))
-        text = "sandbox: " + "; ".join(parts)
-        if self.notes:
-            text += "\n" + "\n".join(f"sandbox note: {note}" for note in self.notes)
-        return text
+        return parts
 
     def child_limits(self) -> dict:
         """The rlimits a caged worker sets on itself before it runs target code."""
@@ -212,6 +261,58 @@ def trusted_paths() -> set[str]:
 
 def is_trusted(path) -> bool:
     return str(Path(path).resolve()) in trusted_paths()
+
+
+# -- confinement -----------------------------------------------------------------------------
+def confine_plan(target_dir, scratch_dir, policy: Policy) -> str | None:
+    """The confinement plan (JSON) of a worker of ``target_dir`` writing in ``scratch_dir``, or
+    ``None`` when the policy confines nothing."""
+    if not policy.confined:
+        return None
+    from . import confine
+
+    drops = policy.drops
+    made = confine.plan(
+        target_dir,
+        scratch_dir,
+        uid=policy.uid if drops else None,
+        gid=policy.gid if drops else None,
+        network=policy.network,
+    )
+    return made.to_json()
+
+
+def confine_trial(uid: int | None, gid: int | None) -> str | None:
+    """Confine a forked child as a worker would be (dropping to ``uid`` when given) and have it
+    read its Python; ``None`` when that worked, else what went wrong."""
+    from . import confine
+
+    with tempfile.TemporaryDirectory(prefix="lstm_lab_trial_") as scratch:
+        os.chmod(scratch, 0o755)
+        if uid is not None:
+            os.chown(scratch, uid, gid)
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            os.close(r)
+            message = b""
+            try:
+                plan = confine.plan(scratch, scratch, uid=uid, gid=gid)
+                line = confine.enter(plan, uid, gid)
+                if uid is not None and os.getuid() != uid:
+                    raise confine.ConfinementError(f"could not drop to uid {uid}: {line}")
+                with open(os.__file__, "rb") as handle:
+                    handle.read(1)
+                Path(scratch, "probe").write_text("ok")
+            except BaseException as exc:  # noqa: BLE001 - reported to the judge
+                message = f"{type(exc).__name__}: {exc}".encode()[:2000]
+            os.write(w, message)
+            os._exit(0)
+        os.close(w)
+        with os.fdopen(r, "rb") as pipe:
+            data = pipe.read()
+        os.waitpid(pid, 0)
+    return data.decode(errors="replace") or None
 
 
 # -- the user --------------------------------------------------------------------------------------
@@ -381,14 +482,16 @@ def _alive_any(pids) -> bool:
 
 
 def stage_target(path, policy: Policy) -> tuple[Path, tempfile.TemporaryDirectory | None]:
-    """A copy of the target that the worker's user can read (when privileges drop).
+    """A copy of the target that the worker's user can read (when privileges drop or workers
+    are confined).
 
     The copy holds the target's Python files and folders (no caches), owned by the judge and
     readable to all, so the worker can import it whatever the submission's permissions were —
-    and cannot change what later calls import.
+    and cannot change what later calls import; a confined worker may read it and nothing else
+    of the submission's surroundings.
     """
     path = Path(path)
-    if not policy.drops:
+    if not (policy.drops or policy.confined):
         return path, None
     holder = tempfile.TemporaryDirectory(prefix="lstm_lab_target_")
     os.chmod(holder.name, 0o755)

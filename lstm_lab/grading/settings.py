@@ -99,6 +99,12 @@ KNOBS = (
     # -- the sandbox ---------------------------------------------------------------------------
     Knob("memory_mb", int, 1024, "memory each worker of the target may use (0: no limit)",
          flag="--memory", scope="grade", metavar="MB"),
+    Knob("confine", str, "auto", "confine the workers' files, network and signals (Landlock): "
+         "auto (where the grade has solutions or hidden tests to protect), on, or off (accept "
+         "the risk, as --unconfined)", env="LSTM_LAB_CONFINE", flag="--confine", scope="grade",
+         choices=("auto", "on", "off")),
+    Knob("landlock", _bool, True, "use Landlock where the kernel has it (0: act as if it had "
+         "not: the refusal to grade unconfined can be tried)", env="LSTM_LAB_LANDLOCK"),
     Knob("cgroups", _bool, True, "use cgroups for workers' memory and processes where "
          "writable", env="LSTM_LAB_SANDBOX_CGROUPS"),
     Knob("trusted", str, "", "targets that run uncaged besides the project's solutions "

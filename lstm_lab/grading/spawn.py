@@ -57,8 +57,11 @@ def environment() -> dict:
     return env
 
 
-def worker_spec(target, cwd, env: dict, *, uid=None, gid=None, limits=None) -> dict:
-    """What a worker becomes before it serves (``worker.become``)."""
+def worker_spec(
+    target, cwd, env: dict, *, uid=None, gid=None, limits=None, confine: str | None = None
+) -> dict:
+    """What a worker becomes before it serves (``worker.become``): ``confine`` is a
+    ``confine.Plan`` as JSON, or ``None`` for a worker that is not confined."""
     return {
         "target": str(target),
         "cwd": str(cwd),
@@ -66,6 +69,7 @@ def worker_spec(target, cwd, env: dict, *, uid=None, gid=None, limits=None) -> d
         "uid": uid,
         "gid": gid,
         "limits": dict(limits or {}),
+        "confine": confine,
     }
 
 
@@ -123,7 +127,10 @@ def _fresh(spec: dict, req_r: int, resp_w: int, stderr) -> subprocess.Popen:
         stdout=stderr,
         stderr=stderr,
         cwd=spec["cwd"],
-        env=spec["env"],
+        # One thread until the worker has confined itself (confinement binds the calling thread
+        # only): importing lstm_lab imports NumPy, whose OpenBLAS would start a pool. The worker
+        # takes the spec's own environment in ``become``.
+        env=dict(spec["env"], OPENBLAS_NUM_THREADS="1"),
         start_new_session=True,  # so a kill reaches everything it started
     )
 

@@ -182,8 +182,11 @@ def become(spec: dict) -> None:
     """Turn this process into the worker ``spec`` describes, before any target code runs.
 
     The one way every worker starts, forked from the zygote or as a fresh interpreter:
-    ``{"target", "cwd", "env", "uid", "gid", "limits"}`` (``spawn.worker_spec``). Lowers the
-    rlimits, then drops privileges for good when ``uid`` is set.
+    ``{"target", "cwd", "env", "uid", "gid", "limits", "confine"}`` (``spawn.worker_spec``).
+    Lowers the rlimits; then, with a confinement plan, confines itself for good
+    (``confine.enter``: private mounts as root, no network, the drop to ``uid``, no
+    capabilities, Landlock), failing closed: any step that fails stops the worker before it
+    reads a request. Without a plan it only drops privileges when ``uid`` is set.
     """
     from . import sandbox
 
@@ -192,8 +195,15 @@ def become(spec: dict) -> None:
     os.environ.update(spec["env"])
     sys.dont_write_bytecode = True
     sandbox.apply_child_limits(spec.get("limits") or {})
-    if spec.get("uid") is not None:
-        sandbox.drop_privileges(spec["uid"], spec["gid"])
+    uid, gid = spec.get("uid"), spec.get("gid")
+    if spec.get("confine"):
+        from . import confine
+
+        line = confine.enter(confine.Plan.from_json(spec["confine"]), uid, gid)
+        if uid is not None and os.getuid() != uid:
+            raise confine.ConfinementError(f"the worker could not drop to uid {uid}: {line}")
+    elif uid is not None:
+        sandbox.drop_privileges(uid, gid)
 
 
 def main(argv: list[str]) -> None:

@@ -132,7 +132,7 @@ def test_solutions_and_hidden_tests_are_unreadable(tmp_path, reference_scores, a
     # read_solutions answers with the reference when it can read it: it must not be able to.
     graded = attack("read_solutions", tmp_path, wrap=as_gradescope)
     check_contained(graded, reference_scores, "read_solutions")
-    assert "workers run as user" in graded.output, graded.output
+    assert "user lstm-lab-worker" in graded.output, graded.output
     assert graded.module_score("ex02_windows")[0] < reference_scores["ex02_windows"][0]
 
 

@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-from lstm_lab.grading import host, sandbox, settings
+from lstm_lab.grading import confine, host, sandbox, settings
 
 
 def test_policy_travels_in_the_settings():
@@ -26,12 +26,22 @@ def test_policy_travels_in_the_settings():
 def test_policy_says_what_it_applies_and_what_it_could_not():
     policy = sandbox.Policy.detect(memory_mb=512, drop=False)
     text = policy.describe()
-    assert text.startswith("sandbox: workers run as")
+    assert policy.confined == bool(confine.available()), policy.unconfined_reason
+    assert text.startswith("confined: landlock abi" if policy.confined else "unconfined: ")
     assert "memory 512 MB each" in text
     if policy.memory == "cgroup":
         assert f"cgroup v{policy.cgroup_version} memory 512 MB each" in text
     assert "files up to" in text
-    assert sandbox.Policy().describe().startswith("sandbox: off")
+    assert sandbox.Policy().describe().startswith("unconfined: sandbox off")
+
+
+def test_without_landlock_the_policy_is_unconfined_and_says_why(monkeypatch):
+    monkeypatch.setenv("LSTM_LAB_LANDLOCK", "0")
+    policy = sandbox.Policy.detect(memory_mb=512, drop=False)
+    assert not policy.confined
+    assert policy.describe().startswith("unconfined: ")
+    assert "no filesystem confinement: disabled by LSTM_LAB_LANDLOCK=0" in policy.describe()
+    assert sandbox.confine_plan("/tmp", "/tmp", policy) is None
 
 
 def test_the_description_names_the_cgroup_version():

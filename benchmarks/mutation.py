@@ -1,0 +1,471 @@
+"""Mutation testing of the rubric: cosmic-ray's mutants of each solution, graded by the rubric.
+
+For each exercise module, cosmic-ray makes its mutants of ``solutions/<module>.py`` (every
+operator that takes no arguments: binary, comparison and unary operators, numbers, ``not``,
+booleans, ``and``/``or``, ``break``/``continue``, loops run zero times). Each mutant is applied to
+a *copy* of ``solutions/`` in a temporary folder (``solutions/`` itself is never touched: the
+hidden tests compare against it), and the copy is graded as a target by the tests that carry
+``@pytest.mark.exercise("<module>", ...)``: the module's rubric file, its cases of
+``test_conventions.py`` and its hidden differential checks. This file is also the pytest plugin
+(``-p mutation``) that keeps only those tests.
+
+Verdicts: *killed* (some graded test failed or erred; the run stops at the first, ``-x``),
+*timeout* (the run outlived the per-mutant timeout: counted as killed, as cosmic-ray does),
+*survived* (every graded test passed), *equivalent* (survived, and listed in
+``mutation_equivalents.toml`` with the reason it cannot change a grade), and *broken* (the
+grading run itself failed: no JUnit report; counted apart, never as killed). A survivor that is
+not listed there is a gap of the rubric.
+
+Why cosmic-ray, not mutmut: the rubric never imports the target in the pytest process, workers
+do, sandboxed, from a folder given by ``--target``. mutmut 3 rewrites the code under test into
+trampolines that import ``mutmut`` and select the mutant from an environment variable, in its own
+``mutants/`` copy of the project, and first runs the tests in-process to learn which test calls
+which function: tried here (3.8.1), its stats run failed, the workers could not import ``mutmut``
+from the trampolined module, and had they could, no call would have been recorded in the pytest
+process. cosmic-ray (tested with 8.7.0) keeps a session (SQLite) per module, writes one plain
+mutant at a time to a file of our choosing, runs a test command given as a string, with a
+timeout that kills the command's process group, and stores the outcome and diff; its
+``init`` and ``mutate_and_test`` are what ``cosmic-ray init`` and ``cosmic-ray exec`` call, used
+here so that mutants can be sampled and each graded run's JUnit report read. The session files
+stay readable by ``cr-report`` (``--keep``; unsampled mutants are recorded as skipped).
+
+    pip install -e '.[test,mutation]'          # cosmic-ray>=8.7
+    nice -n 19 python benchmarks/mutation.py --module ex02_windows --module ex03_labels
+    nice -n 19 python benchmarks/mutation.py --module ex01_lifecycle --sample 15 --fast
+    nice -n 19 python benchmarks/mutation.py --sample 10 --seed 1 --json mutation.json
+
+``--sample N`` grades N mutants per module drawn with ``--seed`` (``MODULE=N`` for one module;
+0 means all); ``--fast`` deselects ``slow`` tests (training to convergence).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import random
+import shlex
+import shutil
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+RUBRIC = ROOT / "tests" / "rubric"
+HIDDEN = ROOT / "tests" / "hidden" / "test_against_solutions.py"
+#: The self-test's plugin ``no_shrinking`` lives there: the grading profile without shrinking.
+MUTANTS = ROOT / "tests" / "mutants"
+EQUIVALENTS = Path(__file__).resolve().parent / "mutation_equivalents.toml"
+#: The plugin below reads the module whose tests to keep from here.
+MODULE_VAR = "LSTM_LAB_MUTATION_MODULE"
+#: What the zygote preloads when the module graded never imports Keras (as tests/mutants does).
+PRELOAD_WITHOUT_KERAS = "numpy,pandas,sklearn.model_selection,lstm_lab.data"
+NO_KERAS = ("ex02_windows", "ex03_labels")
+VERDICTS = ("killed", "timeout", "survived", "equivalent", "broken")
+
+
+def pytest_collection_modifyitems(config, items):
+    """As a pytest plugin: keep only the tests marked ``exercise(<module>, ...)``."""
+    module = os.environ.get(MODULE_VAR)
+    if not module:
+        return
+    kept, dropped = [], []
+    for item in items:
+        marks = [mark.args[0] for mark in item.iter_markers("exercise") if mark.args]
+        (kept if module in marks else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@dataclass
+class Mutant:
+    """One mutant of a module, and the verdict of the rubric on it."""
+
+    job_id: str
+    module: str
+    operator: str
+    occurrence: int
+    line: int
+    function: str
+    before: str
+    after: str
+    verdict: str = ""
+    seconds: float = 0.0
+    killed_by: str = ""
+    reason: str = ""
+    tests: dict = field(default_factory=dict)
+
+    def key(self) -> tuple[str, str, str, str]:
+        return self.module, self.operator, self.before, self.after
+
+    def short(self) -> str:
+        return f"L{self.line} {self.operator.split('/')[-1]}: {self.before}  ->  {self.after}"
+
+
+def changed_lines(original: str, mutated: str) -> tuple[int, str, str]:
+    """``(first changed line, original text, mutated text)``, the texts stripped and joined."""
+    old, new = original.splitlines(), mutated.splitlines()
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new).get_opcodes():
+        if tag != "equal":
+            before = " / ".join(s.strip() for s in old[i1:i2])
+            after = " / ".join(s.strip() for s in new[j1:j2])
+            return i1 + 1, before, after
+    return 0, "", ""
+
+
+def describe(item, module: str, original: str) -> Mutant:
+    """A ``Mutant`` for a cosmic-ray work item (its mutated line computed, not yet graded)."""
+    import cosmic_ray.plugins
+    from cosmic_ray.mutating import mutate_code
+
+    spec = item.mutations[0]
+    operator = cosmic_ray.plugins.get_operator(spec.operator_name)(**(spec.operator_args or {}))
+    mutated = mutate_code(original, operator, spec.occurrence)
+    line, before, after = changed_lines(original, mutated) if mutated else (0, "", "")
+    return Mutant(
+        job_id=item.job_id,
+        module=module,
+        operator=spec.operator_name,
+        occurrence=spec.occurrence,
+        line=line or spec.start_pos[0],
+        function=spec.definition_name or "",
+        before=before,
+        after=after,
+    )
+
+
+def read_equivalents(path: Path = EQUIVALENTS) -> dict[tuple[str, str, str, str], dict]:
+    """The entries of the equivalents file, keyed like ``Mutant.key()``."""
+    if not path.is_file():
+        return {}
+    try:
+        import tomllib as toml
+    except ModuleNotFoundError:  # Python 3.10: the toml package comes with cosmic-ray
+        import toml
+    entries = toml.loads(path.read_text()).get("equivalent", [])
+    found = {}
+    for entry in entries:
+        missing = [k for k in ("module", "operator", "before", "after", "reason") if k not in entry]
+        if missing:
+            raise SystemExit(f"{path.name}: an entry lacks {missing}: {entry}")
+        found[entry["module"], entry["operator"], entry["before"], entry["after"]] = entry
+    return found
+
+
+def grading_command(module: str, target: Path, junit: Path, fast: bool) -> str:
+    """The test command cosmic-ray runs for one mutant: the module's graded tests on ``target``."""
+    files = [RUBRIC / f"test_{module}.py", RUBRIC / "test_conventions.py"]
+    if HIDDEN.is_file():
+        files.append(HIDDEN)
+    command = [
+        sys.executable, "-m", "pytest", *map(str, files), "--target", str(target),
+        f"--junitxml={junit}", "-x", "-q", "-p", "no:cacheprovider",
+        "-p", "no_shrinking", "-p", "mutation",
+    ]  # fmt: skip
+    if fast:
+        command += ["-m", "not slow"]
+    return shlex.join(command)
+
+
+def grading_environment(module: str) -> None:
+    """Set this process's environment for the grading runs of ``module`` (cosmic-ray's test
+    command inherits it)."""
+    for name in list(os.environ):
+        if name.startswith(("PYTEST_", "HYPOTHESIS_PROFILE")) or name == "LSTM_LAB_TARGET":
+            del os.environ[name]
+    os.environ.update(TF_CPP_MIN_LOG_LEVEL="3", HYPOTHESIS_PROFILE="grading")
+    os.environ[MODULE_VAR] = module
+    paths = [str(Path(__file__).resolve().parent), str(MUTANTS)]
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in [*paths, *os.environ.get("PYTHONPATH", "").split(os.pathsep)] if p
+    )
+    os.environ.pop("LSTM_LAB_PRELOAD", None)
+    if module in NO_KERAS:
+        os.environ["LSTM_LAB_PRELOAD"] = PRELOAD_WITHOUT_KERAS
+
+
+def read_junit(junit: Path) -> dict[str, str] | None:
+    """``{test id: passed|failed|error|skipped}`` from a JUnit report, None if there is none."""
+    if not junit.is_file():
+        return None
+    try:
+        cases = ET.parse(junit).iter("testcase")
+    except ET.ParseError:
+        return None
+    outcomes = {}
+    for case in cases:
+        status = next(
+            (tag for tag in ("error", "failure", "skipped") if case.find(tag) is not None),
+            "passed",
+        )
+        stem = (case.get("classname") or "").rsplit(".", 1)[-1]
+        outcomes[f"{stem}::{case.get('name')}"] = "failed" if status == "failure" else status
+    return outcomes
+
+
+def judge(result, junit: Path) -> tuple[str, str, dict]:
+    """``(verdict, first failing test, outcomes)`` from cosmic-ray's result and the report."""
+    from cosmic_ray.work_item import TestOutcome, WorkerOutcome
+
+    if result.worker_outcome != WorkerOutcome.NORMAL:
+        return "broken", f"cosmic-ray: {result.worker_outcome.value}", {}
+    if result.test_outcome == TestOutcome.KILLED and result.output == "timeout":
+        return "timeout", "", {}
+    outcomes = read_junit(junit)
+    if not outcomes:
+        return "broken", (result.output or "")[-300:], {}
+    failed = [name for name, status in outcomes.items() if status in ("failed", "error")]
+    if failed:
+        return "killed", failed[0], outcomes
+    if result.test_outcome == TestOutcome.KILLED:  # pytest failed with every test passing
+        return "broken", (result.output or "")[-300:], outcomes
+    return "survived", "", outcomes
+
+
+def baseline(module: str, work: Path, fast: bool) -> float:
+    """Grade the unmutated copy: every graded test must pass. Returns its seconds."""
+    from cosmic_ray.testing import run_tests
+
+    junit = work / "baseline.xml"
+    started = time.monotonic()
+    _, output = run_tests(grading_command(module, work / "target", junit, fast), 3600)
+    seconds = time.monotonic() - started
+    outcomes = read_junit(junit) or {}
+    bad = {name: status for name, status in outcomes.items() if status in ("failed", "error")}
+    if not outcomes or bad or all(s == "skipped" for s in outcomes.values()):
+        raise SystemExit(
+            f"{module}: the unmutated copy does not pass its graded tests "
+            f"({len(outcomes)} ran, not passing: {sorted(bad)}):\n{output[-3000:]}"
+        )
+    return seconds
+
+
+def session(module: str, work: Path):
+    """A cosmic-ray session of the copy's module: ``(work db, work items sorted by position)``."""
+    from cosmic_ray.commands import init
+    from cosmic_ray.work_db import WorkDB
+
+    db = WorkDB(str(work / "session.sqlite"), WorkDB.Mode.create)
+    init([work / "target" / f"{module}.py"], db, {})
+    items = sorted(
+        db.work_items,
+        key=lambda i: (i.mutations[0].start_pos, i.mutations[0].operator_name, i.job_id),
+    )
+    return db, items
+
+
+def sample(items: list, size: int, seed: int, module: str) -> list:
+    """``size`` of ``items`` (all if 0 or more than there are), drawn with ``seed``."""
+    if not size or size >= len(items):
+        return list(items)
+    chosen = set(random.Random(f"{seed}:{module}").sample(range(len(items)), size))
+    return [item for i, item in enumerate(items) if i in chosen]
+
+
+def grade_mutant(item, mutant: Mutant, work: Path, fast: bool, timeout: float):
+    """Apply one mutant to the copy (cosmic-ray restores it after), grade it; returns the result."""
+    from cosmic_ray.mutating import mutate_and_test
+
+    shutil.rmtree(work / "target" / "__pycache__", ignore_errors=True)
+    junit = work / "junit" / f"{item.job_id}.xml"
+    command = grading_command(mutant.module, work / "target", junit, fast)
+    started = time.monotonic()
+    result = mutate_and_test(item.mutations, command, timeout)
+    mutant.seconds = round(time.monotonic() - started, 1)
+    mutant.verdict, mutant.killed_by, mutant.tests = judge(result, junit)
+    return result
+
+
+def run_module(module: str, args, equivalents: dict, work: Path) -> dict:
+    """Every (sampled) mutant of ``module`` graded: the module's summary and its mutants."""
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    (work / "junit").mkdir(parents=True)
+    target = work / "target"
+    target.mkdir()
+    for source in SOLUTIONS.glob("*.py"):
+        shutil.copy(source, target / source.name)
+    grading_environment(module)
+    original = (target / f"{module}.py").read_text()
+    started = time.monotonic()
+    base = baseline(module, work, args.fast)
+    timeout = args.timeout or max(60.0, 4 * base + 30)
+    db, items = session(module, work)
+    chosen = sample(items, args.samples.get(module, args.samples.get("*", 0)), args.seed, module)
+    picked = {item.job_id for item in chosen}
+    log(
+        f"{module}: {len(chosen)} of {len(items)} mutants; baseline {base:.0f} s, "
+        f"timeout {timeout:.0f} s"
+    )
+    mutants = []
+    for n, item in enumerate(chosen, 1):
+        mutant = describe(item, module, original)
+        db.set_result(item.job_id, grade_mutant(item, mutant, work, args.fast, timeout))
+        entry = equivalents.get(mutant.key())
+        if entry and mutant.verdict == "survived":
+            mutant.verdict, mutant.reason = "equivalent", entry["reason"]
+        elif entry:
+            mutant.reason = f"listed as equivalent, but {mutant.verdict}: fix the entry"
+        mutants.append(mutant)
+        log(
+            f"  [{n:3}/{len(chosen)}] {mutant.verdict:10} {mutant.seconds:6.1f} s  {mutant.short()}"
+        )
+    for item in items:
+        if item.job_id not in picked:
+            db.set_result(item.job_id, WorkResult(worker_outcome=WorkerOutcome.SKIPPED))
+    db.close()
+    return summary(module, mutants, len(items), base, timeout, time.monotonic() - started)
+
+
+def summary(module, mutants, generated, base, timeout, seconds) -> dict:
+    counts = {verdict: sum(m.verdict == verdict for m in mutants) for verdict in VERDICTS}
+    judged = len(mutants) - counts["equivalent"] - counts["broken"]
+    killed = counts["killed"] + counts["timeout"]
+    return {
+        "module": module,
+        "generated": generated,
+        "graded": len(mutants),
+        **counts,
+        "score": round(killed / judged, 3) if judged else None,
+        "baseline_seconds": round(base, 1),
+        "timeout_seconds": round(timeout),
+        "seconds": round(seconds),
+        "mutants": [asdict(m) for m in mutants],
+    }
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+TABLE = (
+    "| module | generated | graded | killed | timeout | survived | equivalent | broken | "
+    "score | time |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def report(results: list[dict], equivalents: dict) -> str:
+    """The per-module table (Markdown), then the survivors that are not judged equivalent."""
+    lines = [TABLE]
+    for r in results:
+        score = "n/a" if r["score"] is None else f"{r['score']:.0%}"
+        lines.append(
+            f"| {r['module']} | {r['generated']} | {r['graded']} | {r['killed']} | "
+            f"{r['timeout']} | {r['survived']} | {r['equivalent']} | {r['broken']} | {score} | "
+            f"{r['seconds']} s |"
+        )
+    lines.append("\nscore = (killed + timeout) / (graded - equivalent - broken)")
+    for r in results:
+        odd = [m for m in r["mutants"] if m["verdict"] in ("survived", "broken") or m["reason"]]
+        if odd:
+            lines.append(f"\n{r['module']}: survivors not judged equivalent, and anything odd")
+        for m in odd:
+            if m["verdict"] == "equivalent":
+                continue
+            note = f"  ({m['reason']})" if m["reason"] else ""
+            where = f" in {m['function']}" if m["function"] else ""
+            lines.append(
+                f"  {m['verdict']:9} L{m['line']}{where} {m['operator'].split('/')[-1]}: "
+                f"{m['before']}  ->  {m['after']}{note}"
+            )
+            if m["verdict"] == "broken":
+                lines.append(f"            {m['killed_by']}")
+    graded = {
+        (r["module"], m["operator"], m["before"], m["after"]) for r in results for m in r["mutants"]
+    }
+    modules = {r["module"] for r in results}
+    stale = [k for k in equivalents if k[0] in modules and k not in graded]
+    if stale and all(r["graded"] == r["generated"] for r in results):
+        lines.append("\nequivalents-file entries that match no mutant any more:")
+        lines += [f"  {k[0]} {k[1]}: {k[2]}  ->  {k[3]}" for k in stale]
+    return "\n".join(lines)
+
+
+def parse_samples(values: list[str], modules: tuple[str, ...]) -> dict[str, int]:
+    """``--sample`` values, ``N`` (every module) or ``MODULE=N``: ``{module or "*": N}``."""
+    samples = {}
+    for value in values:
+        name, _, size = value.rpartition("=")
+        if name and name not in modules:
+            raise SystemExit(f"--sample {value}: no module {name!r} (one of {modules})")
+        if not size.isdigit():
+            raise SystemExit(f"--sample {value}: N must be a whole number (0: every mutant)")
+        samples[name or "*"] = int(size)
+    return samples
+
+
+def arguments(argv=None):
+    from lstm_lab.target import MODULES
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--module", action="append", choices=MODULES, help="default: all five")
+    parser.add_argument(
+        "--sample",
+        action="append",
+        default=[],
+        metavar="[MODULE=]N",
+        help="grade N mutants per module (0: all, the default)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="of the sample (default 0)")
+    parser.add_argument("--fast", action="store_true", help="deselect slow tests (-m 'not slow')")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=0,
+        help="seconds per mutant (default: 4 x the unmutated run + 30, >= 60)",
+    )
+    parser.add_argument("--json", type=Path, help="write the results there")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the copies, JUnit reports and cosmic-ray sessions in DIR",
+    )
+    args = parser.parse_args(argv)
+    args.modules = tuple(args.module or MODULES)
+    args.samples = parse_samples(args.sample, MODULES)
+    return args
+
+
+def main(argv=None) -> int:
+    from importlib.metadata import version
+
+    args = arguments(argv)
+    equivalents = read_equivalents()
+    os.chdir(ROOT)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="lstm-lab-mutation-", dir=args.keep))
+    started = time.monotonic()
+    results = []
+    try:
+        for module in args.modules:
+            results.append(run_module(module, args, equivalents, work / module))
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            log(f"kept in {work}")
+    seconds = round(time.monotonic() - started)
+    print(report(results, equivalents))
+    print(f"\ncosmic-ray {version('cosmic-ray')}, seed {args.seed}, fast {args.fast}: {seconds} s")
+    if args.json:
+        settings = {
+            "tool": f"cosmic-ray {version('cosmic-ray')}",
+            "seed": args.seed,
+            "fast": args.fast,
+            "samples": args.samples,
+            "seconds": seconds,
+        }
+        args.json.write_text(json.dumps({**settings, "modules": results}, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
