@@ -67,6 +67,10 @@ MODULE_VAR = "LSTM_LAB_MUTATION_MODULE"
 PRELOAD_WITHOUT_KERAS = "numpy,pandas,sklearn.model_selection,lstm_lab.data"
 NO_KERAS = ("ex02_windows", "ex03_labels")
 VERDICTS = ("killed", "timeout", "survived", "equivalent", "broken")
+#: A failure whose text holds one of these is the grading engine's, not the mutant's (a worker
+#: that could not start): the mutant is graded again, up to ``ATTEMPTS`` times, then "broken".
+ENGINE_FAILURES = ("worker start failed",)
+ATTEMPTS = 3
 
 
 def pytest_collection_modifyitems(config, items):
@@ -99,6 +103,7 @@ class Mutant:
     seconds: float = 0.0
     killed_by: str = ""
     reason: str = ""
+    attempts: int = 0
     tests: dict = field(default_factory=dict)
 
     def key(self) -> tuple[str, str, str, str]:
@@ -182,61 +187,70 @@ def grading_environment(module: str) -> None:
     os.environ.update(TF_CPP_MIN_LOG_LEVEL="3", HYPOTHESIS_PROFILE="grading")
     os.environ[MODULE_VAR] = module
     paths = [str(Path(__file__).resolve().parent), str(MUTANTS)]
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in [*paths, *os.environ.get("PYTHONPATH", "").split(os.pathsep)] if p
-    )
+    others = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p not in paths]
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in [*paths, *others] if p)
     os.environ.pop("LSTM_LAB_PRELOAD", None)
     if module in NO_KERAS:
         os.environ["LSTM_LAB_PRELOAD"] = PRELOAD_WITHOUT_KERAS
 
 
-def read_junit(junit: Path) -> dict[str, str] | None:
-    """``{test id: passed|failed|error|skipped}`` from a JUnit report, None if there is none."""
+def read_junit(junit: Path) -> tuple[dict[str, str], list[str]] | None:
+    """``({test id: passed|failed|error|skipped}, ids of tests the engine failed)`` from a JUnit
+    report, None if there is none."""
     if not junit.is_file():
         return None
     try:
-        cases = ET.parse(junit).iter("testcase")
+        cases = list(ET.parse(junit).iter("testcase"))
     except ET.ParseError:
         return None
-    outcomes = {}
+    outcomes, engine = {}, []
     for case in cases:
-        status = next(
-            (tag for tag in ("error", "failure", "skipped") if case.find(tag) is not None),
-            "passed",
+        found = next(
+            (case.find(t) for t in ("error", "failure", "skipped") if case.find(t) is not None),
+            None,
         )
+        status = "passed" if found is None else found.tag
         stem = (case.get("classname") or "").rsplit(".", 1)[-1]
-        outcomes[f"{stem}::{case.get('name')}"] = "failed" if status == "failure" else status
-    return outcomes
+        name = f"{stem}::{case.get('name')}"
+        outcomes[name] = "failed" if status == "failure" else status
+        text = "" if found is None else f"{found.get('message')}\n{found.text}"
+        if status in ("failure", "error") and any(s in text for s in ENGINE_FAILURES):
+            engine.append(name)
+    return outcomes, engine
 
 
 def judge(result, junit: Path) -> tuple[str, str, dict]:
-    """``(verdict, first failing test, outcomes)`` from cosmic-ray's result and the report."""
+    """``(verdict, first failing test or what broke, outcomes)`` from cosmic-ray's result and
+    the JUnit report."""
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome
 
     if result.worker_outcome != WorkerOutcome.NORMAL:
         return "broken", f"cosmic-ray: {result.worker_outcome.value}", {}
     if result.test_outcome == TestOutcome.KILLED and result.output == "timeout":
         return "timeout", "", {}
-    outcomes = read_junit(junit)
+    outcomes, engine = read_junit(junit) or ({}, [])
     if not outcomes:
-        return "broken", (result.output or "")[-300:], {}
+        return "broken", f"no JUnit report: {(result.output or '')[-300:]}", {}
+    if engine:
+        return "broken", f"the grading engine failed in {engine[0]}", outcomes
     failed = [name for name, status in outcomes.items() if status in ("failed", "error")]
     if failed:
         return "killed", failed[0], outcomes
     if result.test_outcome == TestOutcome.KILLED:  # pytest failed with every test passing
-        return "broken", (result.output or "")[-300:], outcomes
+        return "broken", f"pytest failed: {(result.output or '')[-300:]}", outcomes
     return "survived", "", outcomes
 
 
 def baseline(module: str, work: Path, fast: bool) -> float:
-    """Grade the unmutated copy: every graded test must pass. Returns its seconds."""
+    """Grade the unmutated copy: every graded test must pass (before the mutants, and after
+    them, which shows that the copy was restored and the engine still works). Its seconds."""
     from cosmic_ray.testing import run_tests
 
     junit = work / "baseline.xml"
     started = time.monotonic()
     _, output = run_tests(grading_command(module, work / "target", junit, fast), 3600)
     seconds = time.monotonic() - started
-    outcomes = read_junit(junit) or {}
+    outcomes, _ = read_junit(junit) or ({}, [])
     bad = {name: status for name, status in outcomes.items() if status in ("failed", "error")}
     if not outcomes or bad or all(s == "skipped" for s in outcomes.values()):
         raise SystemExit(
@@ -269,16 +283,23 @@ def sample(items: list, size: int, seed: int, module: str) -> list:
 
 
 def grade_mutant(item, mutant: Mutant, work: Path, fast: bool, timeout: float):
-    """Apply one mutant to the copy (cosmic-ray restores it after), grade it; returns the result."""
+    """Apply one mutant to the copy (cosmic-ray restores it after) and grade it, again if the
+    engine failed; returns cosmic-ray's result."""
     from cosmic_ray.mutating import mutate_and_test
 
-    shutil.rmtree(work / "target" / "__pycache__", ignore_errors=True)
-    junit = work / "junit" / f"{item.job_id}.xml"
-    command = grading_command(mutant.module, work / "target", junit, fast)
-    started = time.monotonic()
-    result = mutate_and_test(item.mutations, command, timeout)
-    mutant.seconds = round(time.monotonic() - started, 1)
-    mutant.verdict, mutant.killed_by, mutant.tests = judge(result, junit)
+    for attempt in range(1, ATTEMPTS + 1):
+        shutil.rmtree(work / "target" / "__pycache__", ignore_errors=True)
+        junit = work / "junit" / f"{item.job_id}-{attempt}.xml"
+        command = grading_command(mutant.module, work / "target", junit, fast)
+        started = time.monotonic()
+        result = mutate_and_test(item.mutations, command, timeout)
+        mutant.seconds = round(time.monotonic() - started, 1)
+        mutant.verdict, mutant.killed_by, mutant.tests = judge(result, junit)
+        mutant.attempts = attempt
+        if mutant.verdict != "broken":
+            break
+        log(f"  {mutant.short()}: broken ({mutant.killed_by}), attempt {attempt}")
+        time.sleep(5)
     return result
 
 
@@ -320,6 +341,7 @@ def run_module(module: str, args, equivalents: dict, work: Path) -> dict:
         if item.job_id not in picked:
             db.set_result(item.job_id, WorkResult(worker_outcome=WorkerOutcome.SKIPPED))
     db.close()
+    baseline(module, work, args.fast)  # the engine still passes the unmutated copy
     return summary(module, mutants, len(items), base, timeout, time.monotonic() - started)
 
 

@@ -77,14 +77,15 @@ def package_name(path: Path) -> str:
     return f"_lstm_lab_target_{digest}"
 
 
-def load_package(target: str | Path) -> types.ModuleType:
-    """Import the target directory as a package (without importing its modules)."""
+def load_package(target: str | Path, run_init: bool = True) -> types.ModuleType:
+    """Import the target directory as a package (without importing its modules); with
+    ``run_init=False`` its ``__init__.py`` is not run either."""
     path = resolve(target)
     name = package_name(path)
     if name in sys.modules:
         return sys.modules[name]
     init = path / "__init__.py"
-    if init.is_file():
+    if init.is_file() and run_init:
         spec = importlib.util.spec_from_file_location(
             name, init, submodule_search_locations=[str(path)]
         )

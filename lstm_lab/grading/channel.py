@@ -10,17 +10,41 @@ once, by ``serving``.
 from __future__ import annotations
 
 import builtins
+import os
 
 from . import codec, wire
+
+#: The lowest descriptor the channel moves to (below the usual soft limit of 1024).
+HIGH_FD = 900
 
 #: The pipes of this worker, once it serves: (request fd, answer fd).
 _channel: tuple[int, int] | None = None
 
 
 def serving(in_fd: int, out_fd: int) -> None:
-    """This process now serves a judge on these pipes."""
+    """This process now serves a judge on these pipes, moved to high descriptors first: target
+    code that writes to the descriptors it was not given (0-63, say) misses the channel, and a
+    program it starts does not inherit it (close-on-exec)."""
     global _channel
-    _channel = (in_fd, out_fd)
+    _channel = (_out_of_reach(in_fd), _out_of_reach(out_fd))
+
+
+def _out_of_reach(fd: int) -> int:
+    import fcntl
+    import resource
+
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    floor = HIGH_FD if soft == resource.RLIM_INFINITY or soft > HIGH_FD + 64 else None
+    if floor is None:
+        return fd
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, floor)
+    os.close(fd)
+    return moved
+
+
+def write(message: bytes) -> None:
+    """Send one encoded answer to the judge."""
+    wire.write_frame(_channel[1], message)
 
 
 def receive():
@@ -31,7 +55,7 @@ def receive():
 def send(message: dict) -> None:
     if _channel is None:
         raise RuntimeError("this process is not serving a judge")
-    wire.write_frame(_channel[1], codec.encode(message))
+    write(codec.encode(message))
 
 
 def note(note: dict) -> None:

@@ -3,6 +3,8 @@ test that meets it *fails* (the student loses that test's points) rather than *e
 
 from __future__ import annotations
 
+from . import keras2
+
 
 class GradingFailure(AssertionError):
     """Base class: the target did not give the judge a result for this call."""
@@ -22,13 +24,32 @@ class MissingModule(GradingFailure):
 class ImportFailed(GradingFailure):
     """The module exists but importing it raised."""
 
-    def __init__(self, module: str, type_name: str, message: str, traceback: str = ""):
+    def __init__(
+        self, module: str, type_name: str, message: str, traceback: str = "", sibling: str = ""
+    ):
         self.module, self.type_name, self.message, self.traceback = (
             module,
             type_name,
             message,
             traceback,
         )
+        self.sibling = sibling
+        self.hint = keras2.hint_for(type_name, message)
+        if self.hint:
+            super().__init__(
+                keras2.with_hint(
+                    f"importing {module}.py raised {type_name}: {message}", type_name, message
+                )
+                + (f"\n{traceback}" if traceback else "")
+            )
+            return
+        if sibling:
+            super().__init__(
+                f"{module}.py could not be imported: it imports {sibling}.py, which raised "
+                f"{type_name}: {message}. Hint: fix {sibling}.py first (its own tests say "
+                f"more); {module}'s tests run once {sibling}.py imports."
+            )
+            return
         super().__init__(
             f"importing {module}.py raised {type_name}: {message}. "
             "Hint: run `python -c 'import exercises."
@@ -52,7 +73,11 @@ class StudentError(GradingFailure):
     def __init__(self, where: str, type_name: str, mro: list[str], message: str, traceback: str):
         self.where, self.type_name, self.mro = where, type_name, list(mro)
         self.message, self.traceback = message, traceback
-        super().__init__(f"{where} raised {type_name}: {message}\n{traceback}".rstrip())
+        # A Keras 2 habit that crashed: the migration hint goes before the traceback, which a
+        # long message would cut (``keras2``).
+        self.hint = keras2.hint_for(type_name, message, self.mro)
+        head = keras2.with_hint(f"{where} raised {type_name}: {message}", type_name, message, mro)
+        super().__init__(f"{head}\n{traceback}".rstrip())
 
     def is_a(self, type_name: str) -> bool:
         """Whether the raised exception is (a subclass of) the built-in ``type_name``."""
@@ -131,6 +156,7 @@ def from_answer(error: dict, where: str) -> GradingFailure:
             str(error.get("type", "Exception")),
             str(error.get("message", "")),
             str(error.get("traceback", "")),
+            str(error.get("sibling", "")),
         )
     if kind == "attribute":
         return NotImplementedYet(where, "the function is missing from the module")

@@ -159,7 +159,11 @@ def shared(target, ahead):
 
 
 def pytest_runtest_setup(item):
-    # A stub's "not implemented" is answered without the worker for the rest of the test only.
+    # The exercise the test grades picks the target's worker (one per exercise module); a
+    # stub's "not implemented" is answered without the worker for the rest of the test only.
+    marker = item.get_closest_marker("exercise")
+    module = marker.args[0] if marker is not None and marker.args else None
+    budget.BUDGET.exercise = module if marker is not None else budget.BUDGET.exercise
     budget.new_test()
 
 

@@ -43,6 +43,7 @@ from pathlib import Path
 from ..target import package_name, resolve
 from . import budget, codec, errors, host, sandbox, settings, spawn, wire
 from .budget import BUDGET
+from .relay import RELAYED, Relay
 
 #: A worker whose memory grew by more than this many MB since it started is replaced before the
 #: next call (TensorFlow keeps about 10 MB per model trained; a worker that trains dozens of
@@ -130,6 +131,8 @@ class TargetProxy:
         self._watch: host.RssWatch | None = None
         self._req = self._resp = -1
         self._rss_start = 0
+        #: The exercise module whose tests the running worker serves (``None``: any).
+        self._module: str | None = None
         self._broken: dict[str, tuple[str, float]] = {}
         self._broken_modules: dict[str, tuple[str, float]] = {}
         self._strikes: dict[str, int] = {}
@@ -166,9 +169,17 @@ class TargetProxy:
             gid=self.policy.gid if drops else None,
             limits=self.policy.child_limits() if self.caged else {"core": 0},
             confine=plan,
+            reference_siblings=self._module in RELAYED and isinstance(self.callbacks, Relay),
         )
 
+    def _worker_module(self) -> str | None:
+        """The exercise whose tests are running: each gets a worker of its own (forked from the
+        zygote: cheap), so what one module leaves in the interpreter (hooks, patched modules,
+        threads, signal handlers) cannot reach another module's tests. The solutions share one."""
+        return None if self.trusted else BUDGET.exercise
+
     def _start(self) -> None:
+        self._module = self._worker_module()
         spec = self._spec()
         if self._stderr is not None:
             self._stderr.close()
@@ -350,6 +361,8 @@ class TargetProxy:
         left, scope = BUDGET.remaining(charged)
         if left <= 0:
             raise errors.OutOfTime(where, BUDGET.limit_of(scope), scope)
+        if self._proc is not None and self._module != self._worker_module():
+            self._stop_gently()  # another exercise's worker: it serves its own tests only
         if self._proc is None or self._proc.poll() is not None:
             if self._proc is not None:
                 self._restart()
@@ -460,7 +473,10 @@ class TargetProxy:
                 }
             }
         try:
-            value = self.callbacks(question)
+            if isinstance(self.callbacks, Relay):
+                value = self.callbacks(question, asker=self._module)
+            else:
+                value = self.callbacks(question)
             codec.encode(value)
             return {"ok": value}
         except errors.StudentError as exc:

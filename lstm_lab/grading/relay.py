@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import types
 from typing import TYPE_CHECKING
 
 from . import channel, codec
@@ -32,6 +33,12 @@ if TYPE_CHECKING:  # the judge's side only; the worker never imports the proxy
 #: them on the reference's pieces (``train_on_reference_probe``): data functions are answered
 #: with data; ``reset_states`` and the callback act on a mirror of the model; the builder sends
 #: the reference model's configuration. The judge's ``Relay`` allows exactly these names.
+#: The modules graded on the reference's pieces: only their workers' questions are answered.
+RELAYED = ("ex05_training",)
+#: The largest question a relay passes on, in bytes: ex05's runs ask about arrays of the echo
+#: data (about 100 x 20 values); anything larger is the asking target's fault, never a load on
+#: the solutions' worker.
+MAX_QUESTION = 4 * 2**20
 REFERENCE_PIECES = {
     "ex02_windows.sliding_windows": "function",
     "ex03_labels.expand_labels": "function",
@@ -221,6 +228,46 @@ def stand_ins(module, replacements: dict):
                 module.__dict__[name] = value
 
 
+#: The makers of a piece's stand-in, by the kind ``REFERENCE_PIECES`` gives it.
+def _makers() -> dict:
+    return {
+        "function": reference_function,
+        "model_function": reference_model_function,
+        "builder": reference_builder,
+        "callback": reference_callback,
+    }
+
+
+def stand_in_modules(package: str) -> dict[str, types.ModuleType]:
+    """Modules named ``package.ex02_windows`` ... ``package.ex04_stateful`` whose only names are
+    the stand-ins of their ``REFERENCE_PIECES``: the worker of a module graded on the
+    reference's pieces imports these in place of the student's siblings, so that what a sibling
+    does at import (a syntax error, ``sys.exit``, patched builtins, writes to descriptors)
+    never happens there, and one mistake costs one module's points."""
+    made: dict[str, types.ModuleType] = {}
+    for qualified, kind in REFERENCE_PIECES.items():
+        home, name = qualified.split(".")
+        if home not in made:
+            made[home] = types.ModuleType(f"{package}.{home}", f"The reference's pieces of {home}.")
+            made[home].__getattr__ = _only_pieces(home)
+        setattr(made[home], name, _makers()[kind](home, name))
+    return made
+
+
+def _only_pieces(home: str):
+    offered = sorted(q.split(".")[1] for q in REFERENCE_PIECES if q.startswith(home + "."))
+
+    def missing(name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(
+            f"{home}.{name} is not one of the pieces ex05 is graded on ({', '.join(offered)}): "
+            f"ex05_training runs here on the reference's {home}, not on yours"
+        )
+
+    return missing
+
+
 @contextlib.contextmanager
 def reference_pieces(modules, module: str = "ex05_training"):
     """Run ``module`` on the reference versions of ``REFERENCE_PIECES`` for the block.
@@ -230,12 +277,7 @@ def reference_pieces(modules, module: str = "ex05_training"):
     ``from .ex03_labels import stateful_batches``, under that name or another). Yields the names
     swapped. A piece whose module the target lacks is still swapped in ``module``'s names.
     """
-    makers = {
-        "function": reference_function,
-        "model_function": reference_model_function,
-        "builder": reference_builder,
-        "callback": reference_callback,
-    }
+    makers = _makers()
     user = modules.get(module)
     missing = object()
     swapped = []
@@ -377,25 +419,35 @@ class Relay:
         self.allow = {tuple(name.split(".", 1)) for name in allow}
         self._objects: set[int] = set()
 
-    def __call__(self, question):
+    def __call__(self, question, asker: str | None = None):
+        """The answer to ``question`` from the worker that serves ``asker`` (an exercise module;
+        ``None``: a worker outside graded tests). ``PermissionError``/``ValueError`` for a
+        question that is not allowed: the asking call fails, the solutions' worker is not asked.
+        """
+        if asker is not None and asker not in RELAYED:
+            raise PermissionError(
+                f"the judge answers questions only from the calls of {', '.join(RELAYED)}, "
+                f"which is graded on the reference's pieces; this came from {asker}'s"
+            )
         if not isinstance(question, dict):
             raise ValueError("a question is a dict")
+        if len(codec.encode(question)) > MAX_QUESTION:
+            raise ValueError(f"a question may hold at most {MAX_QUESTION // 2**20} MB")
         op = question.get("op")
         if op in self._NAMED:
             field = self._NAMED[op]
             name = (question.get("module"), question.get(field))
             self._check(name)
-            if op == "call":
-                return self.reference.call(
-                    *name, *(question.get("args") or []), **(question.get("kwargs") or {})
-                )
             request = {"op": op, "module": name[0], field: name[1]}
             if op == "apply":
                 request["mirror"] = question.get("mirror")
             else:
                 request["args"] = list(question.get("args") or [])
                 request["kwargs"] = dict(question.get("kwargs") or {})
-            answer = self.reference.request(request, ".".join(name), key=op)
+            # Keys of their own: a question that makes the reference fail strikes nothing the
+            # grader's own calls of the reference need.
+            where = ".".join(name)
+            answer = self.reference.request(request, where, key=f"relay {op} {where}")
             if op == "new":
                 self._objects.add(int(answer["id"]))
             return answer
@@ -413,7 +465,7 @@ class Relay:
             }
             if not request["method"].startswith("on_"):
                 raise ValueError("only callback hooks may be invoked")
-            return self.reference.request(request, "invoke", key="invoke")
+            return self.reference.request(request, "invoke", key="relay invoke")
         raise ValueError(f"unknown question {op!r}")
 
     def _check(self, name) -> None:

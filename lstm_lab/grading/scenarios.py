@@ -198,16 +198,24 @@ def lifecycle_probe(modules, series, optimizer=None, **kwargs):
 
 
 # -- ex04 ----------------------------------------------------------------------------------------
-def stateful_classifier_probe(modules, batch_size, chunk=1, units=8, features=1, **kwargs):
+def stateful_classifier_probe(
+    modules, batch_size, chunk=1, units=8, features=1, weights=None, x=None, **kwargs
+):
     """``build_stateful_classifier``: description, and whether state carries between calls.
 
-    Feeds one random batch twice: a stateful model answers differently the second time.
+    Feeds one batch twice: a stateful model answers differently the second time. With
+    ``weights`` (the judge's, flattened) and ``x`` the model runs with those; the description
+    reports what it ran with, for the judge to compare.
     """
     model = modules.get("ex04_stateful").build_stateful_classifier(
         batch_size, chunk, units, features, **kwargs
     )
+    if weights is not None:
+        model.set_weights([np.asarray(w, dtype="float32") for w in weights])
     out = describe_model(model)
-    x = np.random.default_rng(0).random((batch_size, chunk, features)).astype("float32")
+    if x is None:
+        x = np.random.default_rng(0).random((batch_size, chunk, features))
+    x = np.asarray(x, dtype="float32")
     first = np.asarray(model.predict_on_batch(x))
     second = np.asarray(model.predict_on_batch(x))
     out["first"], out["second"] = first, second
@@ -230,6 +238,7 @@ def reset_states_probe(modules, spec, x):
     after = _states(model)
     third = _numpy(model(x))
     return {
+        "layer_weights": _weights_by_layer(model),
         "count": count if isinstance(count, (int, np.integer)) else repr(count),
         "before": before,
         "after": after,
@@ -299,10 +308,16 @@ def stateful_pass_probe(modules, batches, spec, xs, batch_size):
             np.asarray(xs, dtype="float32"), batch_size=batch_size, verbose=0, callbacks=[callback]
         )
     )
-    return {
-        "predictions": predictions,
-        "layer_weights": [[np.asarray(w) for w in layer.get_weights()] for layer in model.layers],
-    }
+    return {"predictions": predictions, "layer_weights": _weights_by_layer(model)}
+
+
+def _weights_by_layer(model) -> list[list[np.ndarray]]:
+    """The weights of every layer that has some, nested models unrolled, in Keras's order."""
+    return [
+        [np.asarray(w) for w in layer.get_weights()]
+        for layer in _all_layers(model)
+        if not getattr(layer, "layers", None) and layer.get_weights()
+    ]
 
 
 # -- ex05 ----------------------------------------------------------------------------------------

@@ -58,10 +58,20 @@ def environment() -> dict:
 
 
 def worker_spec(
-    target, cwd, env: dict, *, uid=None, gid=None, limits=None, confine: str | None = None
+    target,
+    cwd,
+    env: dict,
+    *,
+    uid=None,
+    gid=None,
+    limits=None,
+    confine: str | None = None,
+    reference_siblings: bool = False,
 ) -> dict:
     """What a worker becomes before it serves (``worker.become``): ``confine`` is a
-    ``confine.Plan`` as JSON, or ``None`` for a worker that is not confined."""
+    ``confine.Plan`` as JSON, or ``None`` for a worker that is not confined;
+    ``reference_siblings``: the target's ex02-ex04 are the reference's pieces in this worker
+    (``relay.stand_in_modules``), never the student's."""
     return {
         "target": str(target),
         "cwd": str(cwd),
@@ -70,6 +80,7 @@ def worker_spec(
         "gid": gid,
         "limits": dict(limits or {}),
         "confine": confine,
+        "reference_siblings": bool(reference_siblings),
     }
 
 

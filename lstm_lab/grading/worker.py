@@ -35,15 +35,25 @@ TRACEBACK_LIMIT = 12
 
 
 class Modules:
-    """The target's exercise modules, imported on first use and remembered (errors too)."""
+    """The target's exercise modules, imported on first use and remembered (errors too).
 
-    def __init__(self, target: str):
+    With ``reference_siblings``, the modules that ex05 builds on are the reference's pieces
+    (``relay.stand_in_modules``), put in place before any of the target's code is imported: the
+    student's ex02-ex04 never run in this worker (not even their module level code).
+    """
+
+    def __init__(self, target: str, reference_siblings: bool = False):
         self.target = target
         self._errors: dict[str, dict] = {}
+        self._stand_ins: dict = {}
+        if reference_siblings:
+            self._stand_ins = _install_stand_ins(target)
 
     def get(self, name: str):
         from ..target import MODULES, load_module, package_name, resolve
 
+        if name in self._stand_ins:
+            return self._stand_ins[name]
         if name in self._errors:
             raise _Answer(self._errors[name])
         full = f"{package_name(resolve(self.target))}.{name}"
@@ -58,7 +68,7 @@ class Modules:
             else:
                 error = _describe(exc, "import", module=name)
         except BaseException as exc:  # noqa: BLE001 - anything an import can raise
-            error = _describe(exc, "import", module=name)
+            error = _describe(exc, "import", module=name, **_sibling(exc, self.target, name))
         else:
             if first:
                 channel.note({"imported": name})
@@ -67,6 +77,37 @@ class Modules:
             channel.note({"imported": name})
         self._errors[name] = error
         raise _Answer(error)
+
+
+def _sibling(exc: BaseException, target: str, name: str) -> dict:
+    """``{"sibling": m}`` when importing ``name`` failed inside another exercise module ``m`` of
+    the target (ex05 imports ex03, which does not parse): the failure is ``m``'s, and says so."""
+    from ..target import MODULES, resolve
+
+    files = [getattr(exc, "filename", None) or ""]
+    frame = exc.__traceback__
+    while frame is not None:
+        files.append(frame.tb_frame.f_code.co_filename)
+        frame = frame.tb_next
+    root = str(resolve(target))
+    for path in reversed(files):
+        stem = os.path.basename(path)[:-3] if path.endswith(".py") else ""
+        if os.path.dirname(path) == root and stem in MODULES and stem != name:
+            return {"sibling": stem}
+    return {}
+
+
+def _install_stand_ins(target: str) -> dict:
+    """Put the reference's pieces in place of the target's siblings, in ``sys.modules``."""
+    from ..target import load_package
+    from .relay import stand_in_modules
+
+    package = load_package(target, run_init=False)  # a package __init__ could import them
+    made = stand_in_modules(package.__name__)
+    for home, module in made.items():
+        sys.modules[module.__name__] = module
+        setattr(package, home, module)
+    return made
 
 
 class _Answer(Exception):
@@ -154,9 +195,9 @@ def _where(exc: BaseException, op, modules: Modules) -> dict:
     return {}
 
 
-def serve(target: str, in_fd: int, out_fd: int) -> None:
+def serve(target: str, in_fd: int, out_fd: int, reference_siblings: bool = False) -> None:
     channel.serving(in_fd, out_fd)
-    modules = Modules(target)
+    modules = Modules(target, reference_siblings)
     while True:
         try:
             request = channel.receive()
@@ -169,12 +210,12 @@ def serve(target: str, in_fd: int, out_fd: int) -> None:
             message = codec.encode(
                 {"error": {"kind": "unsendable", "message": str(exc)[:500], "type": "TypeError"}}
             )
-        wire.write_frame(out_fd, message)
+        channel.write(message)
 
 
-def run(target: str, in_fd: int, out_fd: int) -> None:
+def run(spec: dict, in_fd: int, out_fd: int) -> None:
     """Serve, then leave without running any exit handler the target may have registered."""
-    serve(target, in_fd, out_fd)
+    serve(spec["target"], in_fd, out_fd, bool(spec.get("reference_siblings")))
     os._exit(0)
 
 
@@ -212,7 +253,7 @@ def main(argv: list[str]) -> None:
     os.dup2(2, 1)  # print() from the target lands in stderr, never in the protocol
     sys.stdout = sys.stderr
     become(spec)
-    run(spec["target"], in_fd, out_fd)
+    run(spec, in_fd, out_fd)
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def _child(request: dict, fds: list[int], sock: socket.socket) -> None:
         from . import worker
 
         worker.become(request)
-        worker.run(request["target"], _IN_FD, _OUT_FD)
+        worker.run(request, _IN_FD, _OUT_FD)
     except BaseException as exc:  # noqa: BLE001 - report and leave, whatever happened
         try:
             os.write(2, f"worker start failed: {type(exc).__name__}: {exc}\n".encode())

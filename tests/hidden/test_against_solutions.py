@@ -42,6 +42,7 @@ def both(target, reference, module, function, *args, **kwargs):
                 call,
                 f"it raised {student.type_name}: {student.message}",
                 f"ValueError (the reference says: {error.message})",
+                student.hint,
             )
         fail(call, f"it returned {show(got)}", f"ValueError (the reference says: {error.message})")
     got = target.call(module, function, *args, **kwargs)

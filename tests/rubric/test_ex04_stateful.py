@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from support import ORACLE_ATOL, called, expect_close, fail, layer_weights, model_layers
+from support import (
+    ORACLE_ATOL,
+    called,
+    expect_close,
+    expect_weights_kept,
+    fail,
+    judge_forward,
+    judge_weights,
+    model_layers,
+    with_weights,
+)
 
 from lstm_lab import oracle
 
@@ -88,15 +98,20 @@ def test_build_stateful_classifier_is_compiled_for_binary_classification(classif
 
 @pytest.mark.needs_stateful("carry")
 @exercise(MODULE, points=1)
-def test_build_stateful_classifier_carries_state_between_batches(classifier):
-    probe, args = classifier
-    model = probe()
-    lstm, dense = layer_weights(model, "LSTM"), layer_weights(model, "Dense")
-    rng = np.random.default_rng(0)  # the probe's batch, from the same seed
-    x = rng.random((10, 5, 2)).astype("float32")
+def test_build_stateful_classifier_carries_state_between_batches(target, classifier):
+    # The judge sets its own weights and batch: the outputs it expects are its own numbers.
+    _, args = classifier
+    judged = spec(10, 5, 2, [["LSTM", {"units": 6}], ["Dense", {"units": 1}]])
+    weights = judge_weights(judged, seed=11)
+    lstm, dense = weights
+    x = np.random.default_rng(12).random((10, 5, 2)).astype("float32")
+    call = called("build_stateful_classifier", **args) + ", then predicted one batch twice"
+    model = target.scenario(
+        "stateful_classifier_probe", **args, weights=with_weights(judged, weights)["weights"], x=x
+    )
+    expect_weights_kept(model["layer_weights"], weights, call)
     first = oracle.lstm_forward(x, lstm)
     second = oracle.lstm_forward(x, lstm, initial_state=(first.h, first.c))
-    call = called("build_stateful_classifier", **args) + ", then predicted one batch twice"
     expect_close(
         model["first"],
         oracle.dense_forward(first.outputs, dense, "sigmoid"),
@@ -158,10 +173,20 @@ def test_build_stateful_classifier_carries_state_between_batches(classifier):
 def test_reset_states_zeroes_every_stateful_layer(target, layers, stateful):
     # Call twice (state carries), reset, call again: the same output as the first call.
     x = np.random.default_rng(2).random((2, 4, 1))
-    probe = target.scenario("reset_states_probe", spec(2, 4, 1, layers), x)
+    judged = spec(2, 4, 1, layers)
+    weights = judge_weights(judged, seed=21)
+    probe = target.scenario("reset_states_probe", with_weights(judged, weights), x)
     nested = any(name == "Sequential" for name, _ in layers)
     where = ", one inside a nested Sequential" if nested else ""
     call = called("reset_states", f"<model with {stateful} stateful LSTM layer(s){where}>")
+    expect_weights_kept(probe["layer_weights"], weights, call)
+    expect_close(
+        probe["first"],
+        judge_forward(judged, weights, x),
+        call,
+        "the first output (the judge's model, before any reset)",
+        atol=ORACLE_ATOL,
+    )
     walk = "; a model used as a layer has layers of its own: walk them too" if nested else ""
     if probe["count"] != stateful:
         fail(
@@ -180,7 +205,7 @@ def test_reset_states_zeroes_every_stateful_layer(target, layers, stateful):
             )
     expect_close(
         probe["after_reset"],
-        probe["first"],
+        judge_forward(judged, weights, x),
         call,
         "the output after the reset",
         "after a reset the model must answer as it did from a fresh start",
@@ -246,8 +271,12 @@ def test_reset_callback_gives_the_stateless_output_at_each_sequence_end(target, 
         .transpose(0, 2, 1, 3, 4)
         .reshape(-1, chunk, 1)
     )
-    probe = target.scenario("stateful_pass_probe", chunks, spec(batch_size, chunk), xs, batch_size)
-    lstm, dense = probe["layer_weights"][0], probe["layer_weights"][1]
+    judged = spec(batch_size, chunk)
+    weights = judge_weights(judged, seed=31)
+    probe = target.scenario(
+        "stateful_pass_probe", chunks, with_weights(judged, weights), xs, batch_size
+    )
+    lstm, dense = weights
     expected = oracle.classifier_forward(X, lstm, dense)
     last = [
         g * chunks * batch_size + (chunks - 1) * batch_size + b
@@ -258,6 +287,7 @@ def test_reset_callback_gives_the_stateless_output_at_each_sequence_end(target, 
     call = called(f"ResetStatesEvery({chunks})") + (
         f" while predicting 6 sequences of 6 steps, batch size {batch_size}, chunk {chunk}"
     )
+    expect_weights_kept(probe["layer_weights"], weights, call)
     expect_close(
         got,
         expected,
