@@ -66,6 +66,8 @@ MODULE_VAR = "LSTM_LAB_MUTATION_MODULE"
 #: What the zygote preloads when the module graded never imports Keras (as tests/mutants does).
 PRELOAD_WITHOUT_KERAS = "numpy,pandas,sklearn.model_selection,lstm_lab.data"
 NO_KERAS = ("ex02_windows", "ex03_labels")
+#: The PYTHONPATH this process started with (the grading runs get the plugin's folder before it).
+PYTHONPATH = os.environ.get("PYTHONPATH", "")
 VERDICTS = ("killed", "timeout", "survived", "equivalent", "broken")
 #: A failure whose text holds one of these is the grading engine's, not the mutant's (a worker
 #: that could not start): the mutant is graded again, up to ``ATTEMPTS`` times, then "broken".
@@ -104,6 +106,7 @@ class Mutant:
     killed_by: str = ""
     reason: str = ""
     attempts: int = 0
+    confirmed: bool = False
     tests: dict = field(default_factory=dict)
 
     def key(self) -> tuple[str, str, str, str]:
@@ -178,17 +181,21 @@ def grading_command(module: str, target: Path, junit: Path, fast: bool) -> str:
     return shlex.join(command)
 
 
-def grading_environment(module: str) -> None:
+def grading_environment(module: str, work: Path) -> None:
     """Set this process's environment for the grading runs of ``module`` (cosmic-ray's test
-    command inherits it)."""
+    command inherits it). The plugin is a copy of this file in ``work``, so that editing it
+    during a run changes nothing."""
+    plugin = work / "plugin"
+    plugin.mkdir(exist_ok=True)
+    shutil.copy(__file__, plugin / "mutation.py")
     for name in list(os.environ):
         if name.startswith(("PYTEST_", "HYPOTHESIS_PROFILE")) or name == "LSTM_LAB_TARGET":
             del os.environ[name]
     os.environ.update(TF_CPP_MIN_LOG_LEVEL="3", HYPOTHESIS_PROFILE="grading")
     os.environ[MODULE_VAR] = module
-    paths = [str(Path(__file__).resolve().parent), str(MUTANTS)]
-    others = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p not in paths]
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in [*paths, *others] if p)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(plugin), str(MUTANTS), PYTHONPATH])
+    )
     os.environ.pop("LSTM_LAB_PRELOAD", None)
     if module in NO_KERAS:
         os.environ["LSTM_LAB_PRELOAD"] = PRELOAD_WITHOUT_KERAS
@@ -303,31 +310,61 @@ def grade_mutant(item, mutant: Mutant, work: Path, fast: bool, timeout: float):
     return result
 
 
-def run_module(module: str, args, equivalents: dict, work: Path) -> dict:
-    """Every (sampled) mutant of ``module`` graded: the module's summary and its mutants."""
-    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+class Baselines:
+    """The unmutated copy's grading time, run once per mode (fast or not) when first needed,
+    and the per-mutant timeout it gives."""
 
+    def __init__(self, module: str, work: Path, fixed: float):
+        self.module, self.work, self.fixed, self.seconds = module, work, fixed, {}
+
+    def timeout(self, fast: bool) -> float:
+        if fast not in self.seconds:
+            self.seconds[fast] = baseline(self.module, self.work, fast)
+            log(
+                f"{self.module}: the unmutated copy passes ({'fast' if fast else 'every'} test) "
+                f"in {self.seconds[fast]:.0f} s"
+            )
+        return self.fixed or max(60.0, 4 * self.seconds[fast] + 30)
+
+
+def grade_confirmed(item, mutant: Mutant, work: Path, args, baselines: Baselines):
+    """Grade a mutant (``--fast``: without the slow tests, and with ``--confirm`` a survivor
+    again with them, so that it survived the whole rubric); returns cosmic-ray's result."""
+    result = grade_mutant(item, mutant, work, args.fast, baselines.timeout(args.fast))
+    if args.fast and args.confirm and mutant.verdict == "survived":
+        first = mutant.seconds
+        result = grade_mutant(item, mutant, work, False, baselines.timeout(False))
+        mutant.seconds, mutant.confirmed = round(first + mutant.seconds, 1), True
+    return result
+
+
+def prepare(module: str, work: Path) -> str:
+    """The copy of solutions/ in ``work``; returns the module's unmutated source."""
     (work / "junit").mkdir(parents=True)
     target = work / "target"
     target.mkdir()
     for source in SOLUTIONS.glob("*.py"):
         shutil.copy(source, target / source.name)
-    grading_environment(module)
-    original = (target / f"{module}.py").read_text()
+    grading_environment(module, work)
+    return (target / f"{module}.py").read_text()
+
+
+def run_module(module: str, args, equivalents: dict, work: Path) -> dict:
+    """Every (sampled) mutant of ``module`` graded: the module's summary and its mutants."""
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    original = prepare(module, work)
     started = time.monotonic()
-    base = baseline(module, work, args.fast)
-    timeout = args.timeout or max(60.0, 4 * base + 30)
+    baselines = Baselines(module, work, args.timeout)
+    timeout = baselines.timeout(args.fast)
     db, items = session(module, work)
     chosen = sample(items, args.samples.get(module, args.samples.get("*", 0)), args.seed, module)
     picked = {item.job_id for item in chosen}
-    log(
-        f"{module}: {len(chosen)} of {len(items)} mutants; baseline {base:.0f} s, "
-        f"timeout {timeout:.0f} s"
-    )
+    log(f"{module}: {len(chosen)} of {len(items)} mutants, timeout {timeout:.0f} s")
     mutants = []
     for n, item in enumerate(chosen, 1):
         mutant = describe(item, module, original)
-        db.set_result(item.job_id, grade_mutant(item, mutant, work, args.fast, timeout))
+        db.set_result(item.job_id, grade_confirmed(item, mutant, work, args, baselines))
         entry = equivalents.get(mutant.key())
         if entry and mutant.verdict == "survived":
             mutant.verdict, mutant.reason = "equivalent", entry["reason"]
@@ -341,8 +378,10 @@ def run_module(module: str, args, equivalents: dict, work: Path) -> dict:
         if item.job_id not in picked:
             db.set_result(item.job_id, WorkResult(worker_outcome=WorkerOutcome.SKIPPED))
     db.close()
-    baseline(module, work, args.fast)  # the engine still passes the unmutated copy
-    return summary(module, mutants, len(items), base, timeout, time.monotonic() - started)
+    for fast in list(baselines.seconds):  # the copy was restored, the engine still passes it
+        baseline(module, work, fast)
+    seconds = time.monotonic() - started
+    return summary(module, mutants, len(items), baselines.seconds, timeout, seconds)
 
 
 def summary(module, mutants, generated, base, timeout, seconds) -> dict:
@@ -355,7 +394,9 @@ def summary(module, mutants, generated, base, timeout, seconds) -> dict:
         "graded": len(mutants),
         **counts,
         "score": round(killed / judged, 3) if judged else None,
-        "baseline_seconds": round(base, 1),
+        "baseline_seconds": {
+            ("fast" if fast else "every test"): round(t, 1) for fast, t in base.items()
+        },
         "timeout_seconds": round(timeout),
         "seconds": round(seconds),
         "mutants": [asdict(m) for m in mutants],
@@ -372,7 +413,7 @@ TABLE = (
 )
 
 
-def report(results: list[dict], equivalents: dict) -> str:
+def report(results: list[dict], equivalents: dict, fast: bool) -> str:
     """The per-module table (Markdown), then the survivors that are not judged equivalent."""
     lines = [TABLE]
     for r in results:
@@ -384,29 +425,44 @@ def report(results: list[dict], equivalents: dict) -> str:
         )
     lines.append("\nscore = (killed + timeout) / (graded - equivalent - broken)")
     for r in results:
-        odd = [m for m in r["mutants"] if m["verdict"] in ("survived", "broken") or m["reason"]]
-        if odd:
-            lines.append(f"\n{r['module']}: survivors not judged equivalent, and anything odd")
-        for m in odd:
-            if m["verdict"] == "equivalent":
-                continue
-            note = f"  ({m['reason']})" if m["reason"] else ""
-            where = f" in {m['function']}" if m["function"] else ""
-            lines.append(
-                f"  {m['verdict']:9} L{m['line']}{where} {m['operator'].split('/')[-1]}: "
-                f"{m['before']}  ->  {m['after']}{note}"
-            )
-            if m["verdict"] == "broken":
-                lines.append(f"            {m['killed_by']}")
+        lines += survivors(r, fast)
+    return "\n".join(lines + stale(results, equivalents))
+
+
+def survivors(result: dict, fast: bool) -> list[str]:
+    """The lines on a module's survivors that are not judged equivalent, and anything odd."""
+    odd = [
+        m
+        for m in result["mutants"]
+        if m["verdict"] != "equivalent" and (m["verdict"] in ("survived", "broken") or m["reason"])
+    ]
+    lines = [f"\n{result['module']}: survivors not judged equivalent"] if odd else []
+    for m in odd:
+        note = f"  ({m['reason']})" if m["reason"] else ""
+        if m["verdict"] == "survived" and fast and not m["confirmed"]:
+            note += "  [fast tests only]"
+        where = f" in {m['function']}" if m["function"] else ""
+        lines.append(
+            f"  {m['verdict']:9} L{m['line']}{where} {m['operator'].split('/')[-1]}: "
+            f"{m['before']}  ->  {m['after']}{note}"
+        )
+        if m["verdict"] == "broken":
+            lines.append(f"            {m['killed_by']}")
+    return lines
+
+
+def stale(results: list[dict], equivalents: dict) -> list[str]:
+    """Entries of the equivalents file that match no mutant of a module graded in full."""
     graded = {
         (r["module"], m["operator"], m["before"], m["after"]) for r in results for m in r["mutants"]
     }
-    modules = {r["module"] for r in results}
-    stale = [k for k in equivalents if k[0] in modules and k not in graded]
-    if stale and all(r["graded"] == r["generated"] for r in results):
-        lines.append("\nequivalents-file entries that match no mutant any more:")
-        lines += [f"  {k[0]} {k[1]}: {k[2]}  ->  {k[3]}" for k in stale]
-    return "\n".join(lines)
+    full = {r["module"] for r in results if r["graded"] == r["generated"]}
+    found = [k for k in equivalents if k[0] in full and k not in graded]
+    if not found:
+        return []
+    return ["\nequivalents-file entries that match no mutant any more:"] + [
+        f"  {k[0]} {k[1]}: {k[2]}  ->  {k[3]}" for k in found
+    ]
 
 
 def parse_samples(values: list[str], modules: tuple[str, ...]) -> dict[str, int]:
@@ -436,6 +492,11 @@ def arguments(argv=None):
     )
     parser.add_argument("--seed", type=int, default=0, help="of the sample (default 0)")
     parser.add_argument("--fast", action="store_true", help="deselect slow tests (-m 'not slow')")
+    parser.add_argument(
+        "--confirm",
+        action="store_true",
+        help="with --fast: grade each survivor again with the slow tests",
+    )
     parser.add_argument(
         "--timeout",
         type=float,
@@ -475,13 +536,17 @@ def main(argv=None) -> int:
         else:
             log(f"kept in {work}")
     seconds = round(time.monotonic() - started)
-    print(report(results, equivalents))
-    print(f"\ncosmic-ray {version('cosmic-ray')}, seed {args.seed}, fast {args.fast}: {seconds} s")
+    print(report(results, equivalents, args.fast))
+    print(
+        f"\ncosmic-ray {version('cosmic-ray')}, seed {args.seed}, fast {args.fast}, "
+        f"confirm {args.confirm}: {seconds} s"
+    )
     if args.json:
         settings = {
             "tool": f"cosmic-ray {version('cosmic-ray')}",
             "seed": args.seed,
             "fast": args.fast,
+            "confirm": args.confirm,
             "samples": args.samples,
             "seconds": seconds,
         }

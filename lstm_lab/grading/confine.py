@@ -26,13 +26,11 @@ ptrace rule keeps /proc/<judge>/mem, environ, cwd, root and fd out of reach whil
 readable (TensorFlow reads /proc/cpuinfo). File descriptors opened before stay usable: the caller
 closes them. Rights of ABIs after 7 are unknown here, so unhandled (allowed) until added.
 
-The binding is this module's ctypes layer over syscalls 444-446 (numbers that x86_64, aarch64 and
-riscv64 share, as they do open_tree 428, move_mount 429, mount_setattr 442). PyPI's ``landlock``
-(1.0.0.dev5) knows filesystem rights up to REFER only: no TRUNCATE, IOCTL_DEV, TCP or scopes.
-``landlockpy`` (0.2.0, pure Python) covers ABI 1-11, but it is months old with one maintainer,
-drops unsupported rights silently in its default best-effort mode, and leaves prctl, capset,
-unshare and mounts to us anyway. The syscalls are a stable, versioned interface: a hundred lines
-with no dependency and no compiled extension, where every failure raises ``ConfinementError``.
+The binding is this module's ctypes layer over syscalls 444-446 (x86_64, aarch64 and riscv64
+share them, and open_tree 428, move_mount 429, mount_setattr 442). PyPI's ``landlock`` knows no
+TRUNCATE, IOCTL_DEV, TCP or scopes; ``landlockpy`` (pure Python, one maintainer) drops unknown
+rights silently and leaves prctl, capset, unshare and mounts to us anyway. The syscalls are a
+stable, versioned interface: no dependency, and every failure raises ``ConfinementError``.
 """
 
 from __future__ import annotations
@@ -82,7 +80,7 @@ class Unavailable(ConfinementError):
 
 
 # -- the kernel interface --------------------------------------------------------------------------
-_SYSCALLS = {"create_ruleset": 444, "add_rule": 445, "restrict_self": 446}
+_SYSCALLS = dict(create_ruleset=444, add_rule=445, restrict_self=446)
 _SYSCALLS.update(open_tree=428, move_mount=429, mount_setattr=442)
 _ARCHES = ("x86_64", "aarch64", "riscv64")
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -151,14 +149,12 @@ class Availability:
 
 
 def _switched_off() -> bool:
-    """The ``landlock`` setting is 0: its variable here, or the grade's serialised settings
-    (read as JSON: this module stands alone, tests load it from its file before NumPy)."""
-    if os.environ.get(ENV, "").strip() == "0":
-        return True
+    """The ``landlock`` setting is 0 (read as JSON: this module stands alone, without NumPy)."""
     try:
-        return json.loads(os.environ.get("LSTM_LAB_SETTINGS") or "{}").get("landlock") is False
+        chosen = json.loads(os.environ.get("LSTM_LAB_SETTINGS") or "{}").get("landlock")
     except (ValueError, AttributeError):
-        return False
+        chosen = None
+    return os.environ.get(ENV, "").strip() == "0" or chosen is False
 
 
 def available() -> Availability:
@@ -191,13 +187,10 @@ def right_names(mask: int) -> str:
 # -- the plan --------------------------------------------------------------------------------------
 @dataclass
 class Plan:
-    """What a worker may touch; built by the judge (``plan()``), applied by the worker.
-
-    ``read``: read and execute beneath each path; ``write``: read-write beneath each (scratch and
-    /dev/null); ``abi``: Landlock's ABI when planned (0: unavailable, ``reason`` says why);
-    ``network``: a key of ``NETWORK``; ``masks``: folders ``private_mounts`` hides (root only);
-    ``hidden``: what must stay out of reach (checked against read and write, shown in rules).
-    """
+    """What a worker may touch (built by ``plan()``): ``read`` (read and execute beneath),
+    ``write`` (scratch and /dev/null), ``abi`` (0: unavailable, ``reason`` says why), ``network``
+    (a key of ``NETWORK``), ``masks`` (hidden by ``private_mounts``, root only), ``hidden``
+    (what must stay out of reach: checked against read and write)."""
 
     read: list[str]
     write: list[str]

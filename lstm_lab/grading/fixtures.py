@@ -21,7 +21,7 @@ from ..target import TargetError, resolve
 from . import budget, settings
 from .errors import GradingFailure
 from .proxy import TargetProxy
-from .relay import REFERENCE_PIECES, Relay
+from .relay import REFERENCE_PIECES, RELAYED, Relay
 
 
 def pytest_addoption(parser):
@@ -53,15 +53,32 @@ def solutions():
 
 
 @pytest.fixture(scope="session")
-def target(target_path, solutions):
+def target(request, target_path, solutions):
     """The target's functions, run in a worker process: ``target.call(module, function, ...)``.
 
     Where the solutions are present, the worker may ask for the reference versions of the pieces
-    ex05 builds on (``relay.REFERENCE_PIECES``), and nothing else (``relay.Relay``).
+    ex05 builds on (``relay.REFERENCE_PIECES``), and nothing else (``relay.Relay``); the grade's
+    summary then tells the student so.
     """
+    if solutions is not None and _grades(request.session, RELAYED):
+        pieces = ", ".join(sorted({q.split(".")[1] for q in REFERENCE_PIECES}))
+        _grade_note(
+            request.config,
+            f"{', '.join(RELAYED)} was graded on the reference's versions of what it builds on "
+            f"({pieces}), not on yours: a mistake in ex02-ex04 costs points there only",
+        )
     proxy = target_proxy(target_path, solutions)
     yield proxy
     proxy.close()
+
+
+def _grades(session, modules) -> bool:
+    """Whether the session's tests grade any of ``modules``."""
+    for item in session.items:
+        marker = item.get_closest_marker("exercise")
+        if marker is not None and marker.args and marker.args[0] in modules:
+            return True
+    return False
 
 
 def target_proxy(target_path, solutions) -> TargetProxy:

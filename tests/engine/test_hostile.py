@@ -73,6 +73,7 @@ def failing_output(graded) -> str:
         ("monkeypatch_pytest", [], {}, "sliding_windows"),
         ("huge_answer", [], {"LSTM_LAB_MAX_MESSAGE_MB": "4"}, "malformed answer"),
         ("forged_frames", [], {}, "malformed answer"),
+        ("exotic_answers", [], {}, "sliding_windows"),
     ],
 )
 def test_attack_loses_only_its_own_points(name, extra, env, says, tmp_path, reference_scores):
