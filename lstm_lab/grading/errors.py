@@ -50,11 +50,15 @@ class ImportFailed(GradingFailure):
                 f"more); {module}'s tests run once {sibling}.py imports."
             )
             return
+        if type_name in ("SyntaxError", "IndentationError", "TabError"):
+            hint = f"fix the line above; `python -m py_compile {module}.py` checks the file"
+        else:
+            hint = (
+                "the lines below show where it raised; keep module level code to imports and "
+                "definitions"
+            )
         super().__init__(
-            f"importing {module}.py raised {type_name}: {message}. "
-            "Hint: run `python -c 'import exercises."
-            + module
-            + "'` to see the error."
+            f"importing {module}.py raised {type_name}: {message}\nHint: {hint}."
             + (f"\n{traceback}" if traceback else "")
         )
 

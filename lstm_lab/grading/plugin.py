@@ -368,6 +368,7 @@ class Grade:
             got = round(sum(c.score for c in checks), 2)
             top = round(sum(c.points for c in checks), 2)
             lines.append(_row(f"{module}", f"{_num(got)} / {_num(top)} points", fill="-"))
+            said: set[str] = set()  # one mistake, one message: a repeat points back
             for check in checks:
                 label = STATUS_LABELS.get(check.status, check.status)
                 hidden = " (hidden)" if check.hidden else ""
@@ -378,9 +379,13 @@ class Grade:
                         f"{_num(check.score)} / {_num(check.points)}",
                     )
                 )
+                output = check.output()
+                if output and output in said:
+                    output = "(the same failure as above)"
+                said.add(check.output())
                 wrapped = [
                     piece
-                    for text in check.output().splitlines()
+                    for text in output.splitlines()
                     for piece in textwrap.wrap(text, _WIDTH - 6, break_on_hyphens=False) or [""]
                 ]
                 lines += ["      " + piece for piece in wrapped[:12]]

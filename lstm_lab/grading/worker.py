@@ -133,14 +133,28 @@ def _describe(exc: BaseException, kind: str, **extra) -> dict:
         message = str(exc)[:2000]
     except BaseException:  # noqa: BLE001 - a hostile __str__
         message = "(the exception's message could not be read)"
+    trace = _short_traceback(exc)
+    if isinstance(exc, SyntaxError) and type(exc).__module__ == "builtins":
+        message, trace = _syntax(exc), ""  # the file, line and caret; importlib's frames are noise
     return {
         "kind": kind,
         "type": type(exc).__name__,
         "mro": [c.__name__ for c in type(exc).__mro__],
         "message": message,
-        "traceback": _short_traceback(exc),
+        "traceback": trace,
         **extra,
     }
+
+
+def _syntax(exc: SyntaxError) -> str:
+    """``expected ':' in ex02_windows.py, line 14:`` with the line and a caret under the place."""
+    where = os.path.basename(exc.filename or "") or "the module"
+    text = f"{exc.msg} in {where}, line {exc.lineno}"
+    if exc.text:
+        line = exc.text.rstrip("\n")
+        caret = " " * max(0, (exc.offset or 1) - 1 - (len(line) - len(line.lstrip()))) + "^"
+        text += f":\n    {line.strip()}\n    {caret}"
+    return text
 
 
 # -- serving ---------------------------------------------------------------------------------------

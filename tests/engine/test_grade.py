@@ -132,3 +132,20 @@ def test_training_ahead_on_a_second_worker_grades_the_same(tmp_path):
     assert "the final model scored validation accuracy" in outputs, "no figures to compare"
     assert in_turn.results["score"] < in_turn.results["max_score"]
     assert ahead.results["tests"] == in_turn.results["tests"]
+
+
+def test_a_module_that_does_not_parse_is_reported_once_with_its_line(tmp_path):
+    # Every test of the module fails on the same import: the summary says it once, with the
+    # file, the line and a caret, and points back to it for the others.
+    target = assemble(tmp_path, "unfinished")
+    module = target / "ex02_windows.py"
+    source = module.read_text()
+    module.write_text(source + "\n\ndef unfinished(x)\n    return x\n")
+    line = len(source.splitlines()) + 3
+    graded = grade(target, "--exercise", "ex02_windows", tmp_path=tmp_path)
+    summary = graded.results["output"]
+    assert f"expected ':' in ex02_windows.py, line {line}:" in summary, summary
+    assert summary.count("def unfinished(x)") == summary.count("SyntaxError"), summary
+    assert "(the same failure as above)" in summary
+    assert "py_compile ex02_windows.py" in summary
+    assert graded.module_score("ex02_windows")[0] == 0
