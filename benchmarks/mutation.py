@@ -7,35 +7,39 @@ a *copy* of ``solutions/`` in a temporary folder (``solutions/`` itself is never
 hidden tests compare against it), and the copy is graded as a target by the tests that carry
 ``@pytest.mark.exercise("<module>", ...)``: the module's rubric file, its cases of
 ``test_conventions.py`` and its hidden differential checks. This file is also the pytest plugin
-(``-p mutation``) that keeps only those tests.
+(``-p mutation``, a copy of it in the work folder) that keeps only those tests.
 
 Verdicts: *killed* (some graded test failed or erred; the run stops at the first, ``-x``),
 *timeout* (the run outlived the per-mutant timeout: counted as killed, as cosmic-ray does),
 *survived* (every graded test passed), *equivalent* (survived, and listed in
-``mutation_equivalents.toml`` with the reason it cannot change a grade), and *broken* (the
-grading run itself failed: no JUnit report; counted apart, never as killed). A survivor that is
-not listed there is a gap of the rubric.
+``mutation_equivalents.toml`` with the reason it cannot change a grade), and *broken* (no JUnit
+report, or a failure that is the engine's: a worker that could not start; graded up to 3 times,
+then counted apart, never as killed). A survivor not listed as equivalent is a gap of the rubric.
+Before its mutants and after them, the unmutated copy must pass every graded test.
 
 Why cosmic-ray, not mutmut: the rubric never imports the target in the pytest process, workers
 do, sandboxed, from a folder given by ``--target``. mutmut 3 rewrites the code under test into
 trampolines that import ``mutmut`` and select the mutant from an environment variable, in its own
 ``mutants/`` copy of the project, and first runs the tests in-process to learn which test calls
-which function: tried here (3.8.1), its stats run failed, the workers could not import ``mutmut``
-from the trampolined module, and had they could, no call would have been recorded in the pytest
-process. cosmic-ray (tested with 8.7.0) keeps a session (SQLite) per module, writes one plain
-mutant at a time to a file of our choosing, runs a test command given as a string, with a
-timeout that kills the command's process group, and stores the outcome and diff; its
-``init`` and ``mutate_and_test`` are what ``cosmic-ray init`` and ``cosmic-ray exec`` call, used
-here so that mutants can be sampled and each graded run's JUnit report read. The session files
-stay readable by ``cr-report`` (``--keep``; unsampled mutants are recorded as skipped).
+which function. Tried here (mutmut 3.8.1) on ex03: its stats run failed, as the workers could not
+import ``mutmut`` from the trampolined module, and had they been able to, no call would have
+been recorded in the pytest process. cosmic-ray (tested with 8.7.0) keeps a session (SQLite) per
+module, writes one plain mutant at a time into a file of our choosing (the copy), runs a test
+command given as a string with a timeout that kills the command's process group, and stores the
+outcome and diff. Its ``init`` and ``mutate_and_test`` are what ``cosmic-ray init`` and
+``cosmic-ray exec`` call; they are called here so that mutants can be sampled and each graded
+run's JUnit report read. The sessions stay readable by ``cr-report`` (``--keep DIR``; mutants
+left out of a sample are recorded as skipped).
 
     pip install -e '.[test,mutation]'          # cosmic-ray>=8.7
     nice -n 19 python benchmarks/mutation.py --module ex02_windows --module ex03_labels
-    nice -n 19 python benchmarks/mutation.py --module ex01_lifecycle --sample 15 --fast
+    nice -n 19 python benchmarks/mutation.py --module ex01_lifecycle --sample 25 --fast --confirm
     nice -n 19 python benchmarks/mutation.py --sample 10 --seed 1 --json mutation.json
 
 ``--sample N`` grades N mutants per module drawn with ``--seed`` (``MODULE=N`` for one module;
-0 means all); ``--fast`` deselects ``slow`` tests (training to convergence).
+0, the default, means all). ``--fast`` deselects the ``slow`` tests (training to convergence);
+``--confirm`` then grades each survivor again with them, so that a survivor survived the whole
+rubric (ex05's tests are all slow: ``--fast`` leaves it none).
 """
 
 from __future__ import annotations
@@ -274,9 +278,15 @@ def session(module: str, work: Path):
 
     db = WorkDB(str(work / "session.sqlite"), WorkDB.Mode.create)
     init([work / "target" / f"{module}.py"], db, {})
+    # By place, operator and occurrence, never by job id (a random UUID): the sample is the same
+    # from run to run.
     items = sorted(
         db.work_items,
-        key=lambda i: (i.mutations[0].start_pos, i.mutations[0].operator_name, i.job_id),
+        key=lambda i: (
+            i.mutations[0].start_pos,
+            i.mutations[0].operator_name,
+            i.mutations[0].occurrence,
+        ),
     )
     return db, items
 
@@ -365,12 +375,7 @@ def run_module(module: str, args, equivalents: dict, work: Path) -> dict:
     for n, item in enumerate(chosen, 1):
         mutant = describe(item, module, original)
         db.set_result(item.job_id, grade_confirmed(item, mutant, work, args, baselines))
-        entry = equivalents.get(mutant.key())
-        if entry and mutant.verdict == "survived":
-            mutant.verdict, mutant.reason = "equivalent", entry["reason"]
-        elif entry:
-            mutant.reason = f"listed as equivalent, but {mutant.verdict}: fix the entry"
-        mutants.append(mutant)
+        mutants.append(listed(mutant, equivalents))
         log(
             f"  [{n:3}/{len(chosen)}] {mutant.verdict:10} {mutant.seconds:6.1f} s  {mutant.short()}"
         )
@@ -381,7 +386,34 @@ def run_module(module: str, args, equivalents: dict, work: Path) -> dict:
     for fast in list(baselines.seconds):  # the copy was restored, the engine still passes it
         baseline(module, work, fast)
     seconds = time.monotonic() - started
-    return summary(module, mutants, len(items), baselines.seconds, timeout, seconds)
+    base = {
+        ("fast" if fast else "every test"): round(t, 1) for fast, t in baselines.seconds.items()
+    }
+    return summary(module, mutants, len(items), base, timeout, seconds)
+
+
+def listed(mutant: Mutant, equivalents: dict) -> Mutant:
+    """``mutant``, judged equivalent if it survived and the equivalents file lists it."""
+    entry = equivalents.get(mutant.key())
+    if mutant.verdict == "equivalent" and not entry:
+        mutant.verdict, mutant.reason = "survived", ""
+    if entry and mutant.verdict == "survived":
+        mutant.verdict, mutant.reason = "equivalent", entry["reason"]
+    elif entry and mutant.verdict != "equivalent":
+        mutant.reason = f"listed as equivalent, but {mutant.verdict}: fix the entry"
+    return mutant
+
+
+def rejudge(path: Path, equivalents: dict) -> tuple[list[dict], dict]:
+    """The results saved by ``--json`` at ``path``, judged again against the equivalents file
+    as it is now (nothing is graded again)."""
+    saved = json.loads(path.read_text())
+    results = []
+    for r in saved["modules"]:
+        mutants = [listed(Mutant(**m), equivalents) for m in r["mutants"]]
+        args = (r["baseline_seconds"], r["timeout_seconds"], r["seconds"])
+        results.append(summary(r["module"], mutants, r["generated"], *args))
+    return results, saved
 
 
 def summary(module, mutants, generated, base, timeout, seconds) -> dict:
@@ -394,9 +426,7 @@ def summary(module, mutants, generated, base, timeout, seconds) -> dict:
         "graded": len(mutants),
         **counts,
         "score": round(killed / judged, 3) if judged else None,
-        "baseline_seconds": {
-            ("fast" if fast else "every test"): round(t, 1) for fast, t in base.items()
-        },
+        "baseline_seconds": base,
         "timeout_seconds": round(timeout),
         "seconds": round(seconds),
         "mutants": [asdict(m) for m in mutants],
@@ -505,6 +535,13 @@ def arguments(argv=None):
     )
     parser.add_argument("--json", type=Path, help="write the results there")
     parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="JSON",
+        help="grade nothing: print the results of an earlier --json, judged against the "
+        "equivalents file as it is now",
+    )
+    parser.add_argument(
         "--keep",
         type=Path,
         metavar="DIR",
@@ -521,6 +558,13 @@ def main(argv=None) -> int:
 
     args = arguments(argv)
     equivalents = read_equivalents()
+    if args.report:
+        results, saved = rejudge(args.report, equivalents)
+        print(report(results, equivalents, saved["fast"]))
+        print(
+            f"\n{saved['tool']}, seed {saved['seed']}, fast {saved['fast']}: {saved['seconds']} s"
+        )
+        return 0
     os.chdir(ROOT)
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
