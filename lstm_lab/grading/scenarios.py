@@ -162,9 +162,12 @@ def _history(history) -> dict:
 
 
 # -- ex01 ----------------------------------------------------------------------------------------
-def regressor_probe(modules, timesteps, units=10, features=1, x=None):
-    """``build_regressor``: the model's description, and its outputs on ``x`` if given."""
+def regressor_probe(modules, timesteps, units=10, features=1, x=None, weights=None):
+    """``build_regressor``: the model's description, and its outputs on ``x`` if given; with
+    ``weights`` (the judge's, flattened) the model computes with those."""
     model = modules.get("ex01_lifecycle").build_regressor(timesteps, units, features)
+    if weights is not None:
+        model.set_weights([np.asarray(w, dtype="float32") for w in weights])
     out = describe_model(model)
     if x is not None:
         out["outputs"] = np.asarray(model.predict_on_batch(np.asarray(x, dtype="float32")))

@@ -15,10 +15,13 @@ from support import (
     expect_dtype_kind,
     expect_shape,
     expect_value_error,
+    expect_weights_kept,
     fail,
+    judge_weights,
     layer_weights,
     model_layers,
     unpack,
+    with_weights,
 )
 
 from lstm_lab import oracle
@@ -137,18 +140,21 @@ def test_build_regressor_is_not_compiled(regressor):
 
 
 @exercise(MODULE, points=1)
-def test_build_regressor_outputs_match_numpy_lstm(regressor):
-    # The model computes Dense(LSTM(x)) with the Keras LSTM equations (lstm_lab.oracle).
-    probe, x = regressor
-    model = probe()
-    expected = oracle.dense_forward(
-        oracle.lstm_forward(x, layer_weights(model, "LSTM")).outputs,
-        layer_weights(model, "Dense"),
-    )
+def test_build_regressor_outputs_match_numpy_lstm(target, regressor):
+    # The model computes Dense(LSTM(x)) with the Keras LSTM equations (lstm_lab.oracle), on
+    # weights the judge sets: the expected outputs are the judge's own numbers.
+    _, x = regressor
+    judged = {"batch_shape": [4, 3, 2], "layers": [["LSTM", {"units": 5}], ["Dense", {"units": 1}]]}
+    weights = judge_weights(judged, seed=41)
+    call = called("build_regressor", 3, units=5, features=2)
+    sent = with_weights(judged, weights)["weights"]
+    model = target.scenario("regressor_probe", 3, 5, 2, x=x, weights=sent)
+    expect_weights_kept(model["layer_weights"], weights, call)
+    expected = oracle.dense_forward(oracle.lstm_forward(x, weights[0]).outputs, weights[1])
     expect_close(
         model["outputs"],
         expected,
-        called("build_regressor", 3, units=5, features=2),
+        call,
         "the model's output",
         "one LSTM, then one linear Dense(1)",
         atol=ORACLE_ATOL,
