@@ -366,33 +366,12 @@ def runtime_paths() -> list[str]:
 
 
 def unreadable_as(uid: int, gid: int, paths) -> str | None:
-    """The first of ``paths`` that user ``uid`` cannot read (checked in a forked child)."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        os.close(r)
-        code = 0
-        try:
-            drop_privileges(uid, gid)
-            for path in paths:
-                try:
-                    with open(path, "rb") as handle:
-                        handle.read(1)
-                except OSError:
-                    os.write(w, path.encode())
-                    code = 1
-                    break
-        except BaseException:  # noqa: BLE001
-            os.write(w, b"(could not switch user)")
-            code = 1
-        os._exit(code)
-    os.close(w)
-    data = b""
-    while chunk := os.read(r, 4096):
-        data += chunk
-    os.close(r)
-    os.waitpid(pid, 0)
-    return data.decode(errors="replace") or None
+    """The first of ``paths`` that user ``uid`` cannot read, or ``None`` (``confine.unreadable_by``,
+    tried in a forked child as that user)."""
+    from .confine import unreadable_by
+
+    blocked = unreadable_by(uid, gid, list(paths))
+    return blocked[0] if blocked else None
 
 
 # -- files -----------------------------------------------------------------------------------------

@@ -284,18 +284,3 @@ def given(source, scope: str = "grade") -> dict:
         if value is not None and value != []:
             out[knob.name] = value
     return out
-
-
-def table() -> list[dict]:
-    """The knobs as rows (for documentation and tests): name, type, default, env, flag, help."""
-    return [
-        {
-            "name": k.name,
-            "type": getattr(k.type, "__name__", str(k.type)),
-            "default": k.default,
-            "env": k.env,
-            "flag": k.flag,
-            "help": k.help,
-        }
-        for k in KNOBS
-    ]

@@ -9,12 +9,21 @@ from __future__ import annotations
 import os
 
 import pytest
-from engine_support import drop_wrapper, python_home, worker_user_turn
+from engine_support import cheap_args, drop_wrapper, grade, python_home, worker_user_turn
 
 from lstm_lab.grading import sandbox
 
 #: Not collected by a plain ``pytest``: the mini suite and the hostile submissions are data.
 collect_ignore = ["fixtures", "hostile"]
+
+
+@pytest.fixture(scope="session")
+def reference_scores(tmp_path_factory):
+    """The reference's points on the cheap exercises, graded once per process: what an attack in
+    ex02 may not exceed and what ex03 must keep (test_hostile, test_confinement)."""
+    graded = grade("solutions", *cheap_args(), tmp_path=tmp_path_factory.mktemp("reference"))
+    assert graded.code == 0, graded.output
+    return {m: graded.module_score(m) for m in ("ex02_windows", "ex03_labels")}
 
 
 @pytest.fixture(scope="session")

@@ -114,13 +114,6 @@ def bystander(mode: str) -> subprocess.Popen:
     return subprocess.Popen([*prefix, "sleep", "600"])
 
 
-@pytest.fixture(scope="module")
-def reference_scores(tmp_path_factory):
-    graded = grade("solutions", *cheap_args(), tmp_path=tmp_path_factory.mktemp("reference"))
-    assert graded.code == 0, graded.output
-    return {m: graded.module_score(m) for m in ("ex02_windows", "ex03_labels")}
-
-
 @pytest.mark.parametrize("mode", MODES)
 def test_an_escaping_submission_is_confined(mode, place, reference_scores):
     target = assemble(place, "submission", HOSTILE / "escape")

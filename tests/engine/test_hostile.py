@@ -19,13 +19,6 @@ from engine_support import HOSTILE, assemble, cheap_args, grade, hostile_marker_
 CALL_TIMEOUT = "5"
 
 
-@pytest.fixture(scope="module")
-def reference_scores(tmp_path_factory):
-    graded = grade("solutions", *cheap_args(), tmp_path=tmp_path_factory.mktemp("reference"))
-    assert graded.code == 0, graded.output
-    return {m: graded.module_score(m) for m in ("ex02_windows", "ex03_labels")}
-
-
 def attack(name, tmp_path, *extra, env=None, wrap=None):
     target = assemble(tmp_path, "submission", HOSTILE / name)
     (target / "results_path.txt").write_text(str(tmp_path / "results-0.json"))
