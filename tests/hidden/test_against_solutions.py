@@ -18,7 +18,14 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "rubric"))
 
 import strategies  # noqa: E402
-from support import called, expect_close, fail, show  # noqa: E402
+from support import (  # noqa: E402
+    called,
+    expect_close,
+    expect_stratified,
+    fail,
+    sequence_ids,
+    show,
+)
 
 from lstm_lab.grading.errors import StudentError  # noqa: E402
 
@@ -94,20 +101,49 @@ def test_sliding_windows_agrees_with_solutions(target, reference, data, window):
 
 @exercise("ex02_windows", points=1)
 @given(
-    n_half=st.integers(5, 12),
+    n=st.integers(20, 30),
+    ones=st.floats(0.25, 0.75),
     window=st.integers(1, 6),
     seed=st.integers(0, 99),
-    fraction=st.sampled_from([0.1, 0.2, 0.3]),
+    fraction=st.sampled_from([0.1, 0.2, 0.25, 0.3]),
 )
-def test_window_dataset_agrees_with_solutions(target, reference, n_half, window, seed, fraction):
-    n = 2 * n_half
-    X = np.random.default_rng(seed).random((n, 6))
-    y = np.tile([0, 1], n_half)
+def test_window_dataset_agrees_with_solutions(target, reference, n, ones, window, seed, fraction):
+    # The contract fixes properties of the split, not the reference's random draw: the sides'
+    # sizes are the reference's, each side is whole sequences windowed in order, no sequence on
+    # both sides, the labels follow their sequences, the split is stratified on y, and the same
+    # seed gives the same split. (A split written by hand with np.random.default_rng(seed) is as
+    # right as train_test_split's.)
+    rng = np.random.default_rng(seed)
+    X = rng.permutation(n * 6).reshape(n, 6) / (n * 6)
+    y = np.zeros(n, dtype=np.int64)
+    y[rng.permutation(n)[: int(round(ones * n))]] = 1
     got, expected, call = both(
         target, reference, "ex02_windows", "window_dataset", X, y, window, fraction, seed
     )
-    if expected is not None:
-        compare(got, expected, call)
+    if expected is None:
+        return
+    if not isinstance(got, (tuple, list)) or len(got) != 4:
+        fail(call, f"it returned {show(got)}", "(Xw_train, Xw_val, yw_train, yw_val)")
+    shapes = [tuple(np.shape(v)) for v in got]
+    if shapes != [tuple(np.shape(v)) for v in expected]:
+        fail(
+            call,
+            f"the four arrays had shapes {shapes}",
+            f"{[tuple(np.shape(v)) for v in expected]}, the reference's",
+            "val_fraction is a fraction of the sequences, rounded up as train_test_split does",
+        )
+    X3 = X[:, :, None]
+    train = sequence_ids(got[0], X3, window, call, "train")
+    val = sequence_ids(got[1], X3, window, call, "validation")
+    if sorted(train + val) != list(range(n)):
+        fail(call, f"the sides held sequences {sorted(train + val)}", f"each of the {n} once")
+    starts = 6 - window + 1
+    compare(got[2], np.repeat(y[train], starts).astype(np.float64), call, "yw_train")
+    compare(got[3], np.repeat(y[val], starts).astype(np.float64), call, "yw_val")
+    expect_stratified(y, val, call)
+    again = target.call("ex02_windows", "window_dataset", X, y, window, fraction, seed)
+    if not all(np.array_equal(a, b) for a, b in zip(got, again)):
+        fail(call, "a second call with the same seed split differently", "the same split")
 
 
 @exercise("ex02_windows", points=1)

@@ -206,3 +206,128 @@ def layer_weights(model: dict, cls: str, index: int = 0) -> list:
             pytrace=False,
         )
     return found[index]
+
+
+# -- every recurrent layer Keras has: the judge's weights and forward pass (issue 16) ------------
+#: The recurrent layers a probe spec may name, and how many gate blocks their kernels hold.
+RNN_GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
+
+
+def spec_weights(spec: dict, seed: int) -> list[list[np.ndarray]]:
+    """``judge_weights`` for specs with any of ``RNN_GATES`` (GRU: kernel, recurrent kernel and
+    the ``(2, 3 * units)`` bias of ``reset_after=True``, Keras 3's default)."""
+    rng = np.random.default_rng(seed)
+    features, weights = spec["batch_shape"][-1], []
+    for name, config in flat_layers(spec["layers"]):
+        units = config["units"]
+        gates = RNN_GATES.get(name)
+        if gates is None:
+            shapes = [(features, units), (units,)]
+        else:
+            bias = (2, 3 * units) if name == "GRU" else (gates * units,)
+            shapes = [(features, gates * units), (units, gates * units), bias]
+        weights.append([rng.uniform(-0.8, 0.8, s).astype("float32") for s in shapes])
+        features = units
+    return weights
+
+
+def rnn_forward(name: str, x, layer, return_sequences: bool = False) -> np.ndarray:
+    """A recurrent layer of Keras (``RNN_GATES``) on ``x`` ``(n, t, f)`` from a zero state, in
+    float64: LSTM by ``lstm_lab.oracle``, GRU (``reset_after=True``) and SimpleRNN here."""
+    if name == "LSTM":
+        return oracle.lstm_forward(x, layer, return_sequences=return_sequences).outputs
+    kernel, recurrent, bias = (np.asarray(w, dtype=np.float64) for w in layer)
+    x = np.asarray(x, dtype=np.float64)
+    units = recurrent.shape[0]
+    h = np.zeros((x.shape[0], units))
+    outputs = []
+    for t in range(x.shape[1]):
+        if name == "SimpleRNN":
+            h = np.tanh(x[:, t] @ kernel + bias + h @ recurrent)
+        else:
+            inner = x[:, t] @ kernel + bias[0]
+            hidden = h @ recurrent + bias[1]
+            z = oracle.sigmoid(inner[:, :units] + hidden[:, :units])
+            r = oracle.sigmoid(inner[:, units : 2 * units] + hidden[:, units : 2 * units])
+            candidate = np.tanh(inner[:, 2 * units :] + r * hidden[:, 2 * units :])
+            h = z * h + (1 - z) * candidate
+        outputs.append(h)
+    return np.stack(outputs, axis=1) if return_sequences else h
+
+
+def spec_forward(spec: dict, weights, x) -> np.ndarray:
+    """``judge_forward`` for specs with any of ``RNN_GATES``, from a zero state."""
+    out = np.asarray(x, dtype=np.float64)
+    for (name, config), layer in zip(flat_layers(spec["layers"]), weights):
+        if name in RNN_GATES:
+            out = rnn_forward(name, out, layer, bool(config.get("return_sequences")))
+        else:
+            out = oracle.dense_forward(out, layer, config.get("activation"))
+    return out
+
+
+def stateful_count(spec: dict) -> int:
+    """How many layers of ``spec`` (nested models unrolled) are stateful."""
+    return sum(bool(config.get("stateful")) for _, config in flat_layers(spec["layers"]))
+
+
+# -- window_dataset's sides, traced back to their sequences (issue 16) ---------------------------
+def sequence_ids(Xw, X3, window, call, side) -> list[int]:
+    """Which sequence each run of ``L - window + 1`` windows of one side came from (every value
+    of ``X3``, shape ``(n, L, f)``, is distinct), failing if the side is not whole sequences,
+    each windowed in order of start."""
+    starts = X3.shape[1] - window + 1
+    Xw = np.asarray(Xw)
+    if Xw.ndim != 3 or Xw.shape[1:] != (window, X3.shape[2]):
+        fail(
+            call,
+            f"the {side} windows had shape {Xw.shape}",
+            f"(windows, {window}, {X3.shape[2]})",
+            "window each side with sliding_windows after splitting",
+        )
+    if len(Xw) % starts:
+        fail(
+            call,
+            f"the {side} side had {len(Xw)} windows",
+            f"a multiple of {starts} (L - w + 1 per sequence)",
+            "split whole sequences, then window each side",
+        )
+    ids = []
+    first_windows = {X3[i, :window].astype(np.float32).tobytes(): i for i in range(len(X3))}
+    for k in range(0, len(Xw), starts):
+        key = np.asarray(Xw[k], dtype=np.float32).tobytes()
+        if key not in first_windows:
+            fail(
+                call,
+                f"{side} window {k} is not the first window of any sequence",
+                "each sequence's windows together, in order of start",
+                "window each side with sliding_windows after splitting",
+            )
+        i = first_windows[key]
+        expected = np.stack([X3[i, s : s + window] for s in range(starts)])
+        if not np.allclose(np.asarray(Xw[k : k + starts], dtype=np.float64), expected, atol=1e-6):
+            fail(
+                call,
+                f"the {side} windows {k}..{k + starts - 1} are not all from sequence {i}",
+                "the L - w + 1 windows of one sequence in a row",
+                "windows from one sequence must not be shared between sides",
+            )
+        ids.append(i)
+    return ids
+
+
+def expect_stratified(y, val_ids, call) -> None:
+    """The validation side holds each class in proportion: ``n_val * n_c / n``, rounded down or
+    up (what a stratified split can do; ``train_test_split(stratify=y)`` does it)."""
+    y = np.asarray(y)
+    for label in np.unique(y):
+        share = len(val_ids) * np.sum(y == label) / len(y)
+        got = int(np.sum(y[list(val_ids)] == label))
+        if not np.floor(share - 1e-9) <= got <= np.ceil(share + 1e-9):
+            fail(
+                call,
+                f"the validation side held {got} sequences of label {label} "
+                f"(of {len(val_ids)} sequences)",
+                f"{share:.2f} rounded down or up: the labels in the proportions of y",
+                "stratify the split on y: train_test_split(..., stratify=y)",
+            )

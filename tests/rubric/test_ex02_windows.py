@@ -12,8 +12,10 @@ from support import (
     called,
     expect_close,
     expect_shape,
+    expect_stratified,
     expect_value_error,
     fail,
+    sequence_ids,
     unpack,
 )
 
@@ -108,10 +110,11 @@ def test_sliding_windows_returns_float32_and_keeps_input(target):
         ((3, 5), 3, 0, "window must be at least 1"),
         ((3, 5), 3, 6, "window must not exceed L"),
         ((3, 5), 2, 2, "len(y) must equal n"),
+        ((3, 5), 4, 2, "len(y) must equal n"),
         ((15,), 3, 2, "X must be 2-D or 3-D"),
         ((3, 5, 1, 1), 3, 2, "X must be 2-D or 3-D"),
     ],
-    ids=["window-0", "window-beyond-L", "y-too-short", "1-D-X", "4-D-X"],
+    ids=["window-0", "window-beyond-L", "y-too-short", "y-too-long", "1-D-X", "4-D-X"],
 )
 def test_sliding_windows_rejects_bad_input(target, shape, y_len, window, rule):
     X = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
@@ -119,40 +122,6 @@ def test_sliding_windows_rejects_bad_input(target, shape, y_len, window, rule):
 
 
 # -- window_dataset ------------------------------------------------------------------------------
-def sequence_ids(Xw, X3, window, call, side):
-    """Which sequence each run of S windows came from (every value of X3 is distinct)."""
-    starts = X3.shape[1] - window + 1
-    if len(Xw) % starts:
-        fail(
-            call,
-            f"the {side} side had {len(Xw)} windows",
-            f"a multiple of {starts} (L - w + 1 per sequence)",
-            "split whole sequences, then window each side",
-        )
-    ids = []
-    first_windows = {X3[i, :window].astype(np.float32).tobytes(): i for i in range(len(X3))}
-    for k in range(0, len(Xw), starts):
-        key = np.asarray(Xw[k], dtype=np.float32).tobytes()
-        if key not in first_windows:
-            fail(
-                call,
-                f"{side} window {k} is not the first window of any sequence",
-                "each sequence's windows together, in order of start",
-                "window each side with sliding_windows after splitting",
-            )
-        i = first_windows[key]
-        expected = np.stack([X3[i, s : s + window] for s in range(starts)])
-        if not np.allclose(np.asarray(Xw[k : k + starts], dtype=np.float64), expected, atol=1e-6):
-            fail(
-                call,
-                f"the {side} windows {k}..{k + starts - 1} are not all from sequence {i}",
-                "the L - w + 1 windows of one sequence in a row",
-                "windows from one sequence must not be shared between sides",
-            )
-        ids.append(i)
-    return ids
-
-
 @exercise(MODULE, points=3)
 @given(seed=st.integers(0, 2**16), window=st.integers(1, 8), n_half=st.integers(5, 15))
 def test_window_dataset_splits_sequences_before_windowing(target, seed, window, n_half):
@@ -235,6 +204,97 @@ def test_window_dataset_is_seeded(target):
                 "the same split for the same seed",
                 "pass seed as random_state to the split",
             )
+
+
+def distinct_sequences(n, length, seed):
+    """``n`` sequences of ``length`` distinct values (each window traces back to its sequence),
+    half of them labelled 1."""
+    X = np.random.default_rng(seed).permutation(n * length).reshape(n, length) / (n * length)
+    return X, np.tile([0, 1], (n + 1) // 2)[:n]
+
+
+def split(target, X, y, *args, **kwargs):
+    """``window_dataset``'s four arrays, checked to be arrays, and the call as a student sees it."""
+    call = called("window_dataset", X, y, *args, _names=["X", "y", "window"], **kwargs)
+    result = target.call(MODULE, "window_dataset", X, y, *args, **kwargs)
+    names = ("Xw_train", "Xw_val", "yw_train", "yw_val")
+    arrays = unpack(result, 4, call, "(" + ", ".join(names) + ")")
+    return tuple(as_array(v, call, name) for v, name in zip(arrays, names)), call
+
+
+@exercise(MODULE, points=1)
+def test_window_dataset_defaults_are_a_tenth_and_seed_0(target):
+    # window_dataset(X, y, w) is window_dataset(X, y, w, val_fraction=0.1, seed=0).
+    X, y = distinct_sequences(40, 6, seed=8)
+    default, call = split(target, X, y, 3)
+    explicit, _ = split(target, X, y, 3, 0.1, 0)
+    val = sequence_ids(default[1], as3d(X), 3, call, "validation")
+    if len(val) != 4:
+        fail(
+            call,
+            f"the validation side had {len(val)} sequences",
+            "4: val_fraction defaults to 0.1 of the 40 sequences",
+            "the signature is window_dataset(X, y, window, val_fraction=0.1, seed=0)",
+        )
+    for a, b, name in zip(default, explicit, ("Xw_train", "Xw_val", "yw_train", "yw_val")):
+        if a.shape != b.shape or not np.array_equal(a, b):
+            fail(
+                call,
+                f"its {name} differed from that of window_dataset(X, y, 3, 0.1, 0)",
+                "the same split: seed defaults to 0",
+                "the signature is window_dataset(X, y, window, val_fraction=0.1, seed=0)",
+            )
+
+
+@exercise(MODULE, points=1)
+def test_window_dataset_seeds_choose_the_split(target):
+    # The seed chooses the split: of four seeds, not all give the same validation sequences
+    # (for 40 sequences, 4 of them validation, there are 36,100 stratified choices).
+    X, y = distinct_sequences(40, 6, seed=9)
+    chosen = []
+    for seed in range(4):
+        (_, Xw_val, _, _), call = split(target, X, y, 3, seed=seed)
+        chosen.append(tuple(sorted(sequence_ids(Xw_val, as3d(X), 3, call, "validation"))))
+    if len(set(chosen)) == 1:
+        fail(
+            called("window_dataset", X, y, window=3, seed="0, 1, 2, 3", _names=["X", "y"]),
+            f"every seed chose the validation sequences {list(chosen[0])}",
+            "different splits for different seeds",
+            "pass seed to the split (random_state=seed): randomness comes only from seed",
+        )
+
+
+@exercise(MODULE, points=1)
+def test_window_dataset_with_fewer_sequences_than_the_window(target):
+    # 12 sequences of 20 timesteps, windows of 15: the window is checked against L, not n.
+    X, y = distinct_sequences(12, 20, seed=10)
+    (Xw_train, Xw_val, _, _), call = split(target, X, y, 15, val_fraction=0.25, seed=1)
+    train = sequence_ids(Xw_train, as3d(X), 15, call, "train")
+    val = sequence_ids(Xw_val, as3d(X), 15, call, "validation")
+    if len(train) != 9 or len(val) != 3:
+        fail(
+            call,
+            f"the sides held {len(train)} and {len(val)} sequences",
+            "9 and 3, of 6 windows each",
+            "window must not exceed the sequence length L = X.shape[1]",
+        )
+
+
+@exercise(MODULE, points=1)
+@pytest.mark.parametrize(
+    "n, length, y_len, window, rule",
+    [
+        (20, 5, 20, 0, "window must be at least 1"),
+        (20, 5, 20, 6, "window must not exceed L"),
+        (20, 5, 19, 2, "len(y) must equal n"),
+        (20, 5, 21, 2, "len(y) must equal n"),
+    ],
+    ids=["window-0", "window-beyond-L", "y-too-short", "y-too-long"],
+)
+def test_window_dataset_rejects_bad_input(target, n, length, y_len, window, rule):
+    X = np.arange(n * length, dtype=np.float64).reshape(n, length)
+    y = np.tile([0, 1], y_len)[:y_len]
+    expect_value_error(target, MODULE, "window_dataset", X, y, window, rule=rule)
 
 
 # -- stateless_ceiling ---------------------------------------------------------------------------
