@@ -8,6 +8,7 @@ Each command's work lives in its own module, imported only when that command run
     lstm-lab release     write the student bundle              (lstm_lab.grading.commands)
     lstm-lab gradescope  write a Gradescope autograder zip     (lstm_lab.grading.commands)
     lstm-lab stubs       regenerate exercises/ from solutions/            (lstm_lab.stubs)
+    lstm-lab class       a class: grade, status, export, report       (lstm_lab.classroom)
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ COMMANDS = {
         "write a Gradescope autograder zip",
     ),
     "stubs": ("lstm_lab.cli", "stubs_command", "regenerate exercises/ from solutions/"),
+    "class": (
+        "lstm_lab.classroom.commands",
+        "class_command",
+        "grade a whole class into a gradebook; its status, export and reports",
+    ),
 }
 
 
