@@ -41,12 +41,16 @@ COMMANDS = {
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     from .lab import DEFAULT_OUT
+    from .target import project_root
 
+    # The repository runs its reference; the student bundle has no solutions/, so there the
+    # lab runs the student's own exercises/.
+    default = "solutions" if (project_root() / "solutions").is_dir() else "exercises"
     parser.add_argument(
         "--target",
-        default="solutions",
+        default=default,
         help="solutions, exercises, or the path of a directory of exercise modules "
-        "(default: solutions)",
+        f"(default: {default})",
     )
     parser.add_argument(
         "--out", default=DEFAULT_OUT, help=f"where to write the report (default: {DEFAULT_OUT}/)"
