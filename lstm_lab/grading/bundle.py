@@ -1,8 +1,10 @@
 """What leaves the instructor's repository: the student bundle and the Gradescope autograder.
 
 - ``release(out)`` writes the student bundle: ``lstm_lab``, ``exercises/``, the visible tests,
-  ``pyproject.toml`` and a README for students. No ``solutions/``, no hidden tests, no tests of
-  the grader (their hostile submissions are copies of the solutions), no benchmarks.
+  ``pyproject.toml``, ``HANDOUT.md`` (the assignment, its points read from the suite:
+  ``handout``) and a README for students (the visible and hidden points, the time limits).
+  No ``solutions/``, no hidden tests, no tests of the grader (their hostile submissions are
+  copies of the solutions), no benchmarks.
   ``check_bundle`` then grades the bundle's stubs from inside it, with the bundle's own
   ``lstm_lab``, to show that the visible tests run there.
 - ``gradescope_zip(out)`` writes an autograder zip for Gradescope: ``setup.sh`` (a virtual
@@ -26,7 +28,7 @@ import zipfile
 from pathlib import Path
 
 from ..target import MODULES, project_root
-from . import suite
+from . import handout, suite
 
 #: What a bundle never holds, wherever it appears.
 JUNK = ("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis", ".ruff_cache", "*.egg-info")
@@ -123,12 +125,13 @@ STUDENT_README = """\
 
 Five exercises on recurrent networks in Keras 3: the five-step life cycle, why a stateless LSTM
 on sliding windows cannot "echo the first bit", the stateful layout and its resets, and
-truncated backpropagation through time.
+truncated backpropagation through time. **The assignment is `HANDOUT.md`**: what every function
+must do, and the points of each.
 
 ## Set up
 
     python -m venv .venv && . .venv/bin/activate
-    pip install -e ".[test]"
+    pip install -e .
 
 ## Work
 
@@ -142,16 +145,45 @@ Fill in the stubs in `exercises/` ({modules}). Each stub raises
 runs the visible tests against your `exercises/` and prints a table per exercise: the points of
 each check and, for each failure, what was called, what came back and what was expected. It
 also writes `results.json`. `lstm-lab grade exercises --exercise ex02_windows` checks one
-exercise. `lstm-lab run --target exercises` trains every approach of the lesson with your code.
+exercise. `lstm-lab run` trains every approach of the lesson with your code and writes a report.
 
 Your code runs in a separate process: a crash, an endless loop or a huge allocation costs the
 points of that check and nothing else.
 
+## Visible and hidden points
+
+Here the grade counts **{visible} points**: the visible tests, in `tests/rubric/`. The grade
+after submission counts **{total} points**: the same {visible}, and {hidden} more from hidden
+tests ({hidden_by_module}). The hidden tests check the same rules as `HANDOUT.md`, on many more
+generated inputs (edge sizes such as `window == L`, `chunk == L`, a single sequence) and on bad
+input: they compare your answers with the reference solution's, and expect a `ValueError`
+exactly where the reference raises one. Functions that keep the rules of `HANDOUT.md` on
+every input get those points too.
+
+## Time limits
+
+After submission the grade runs on a machine with half a CPU, within these limits (the
+defaults of the autograder; your instructor may choose others):
+
+- the whole grade: {time_limit:g} s;
+- each exercise's calls into your code, all together (an exercise that has used up its time
+  fails the checks it had left):
+{exercise_limits}
+- any one call: {call_timeout:g} s.
+
+These are at least four times what the reference solutions need on that machine. Grading here
+has no time limit of its own beyond {local_call:g} s for most single calls; to grade under the
+submitted limits (on a faster machine they are easier to meet):
+
+    {limits_command}
+
 ## Submit
 
 Upload the five files `exercises/ex0*.py` (or the `exercises/` folder) to Gradescope. The
-grade there uses the same command and the same table, with more tests than you have here; a
-missing file loses that exercise's points only.
+grade there uses the same command and the same table. A missing file loses that exercise's
+points; an exercise that imports a missing or broken sibling (ex05 imports ex02-ex04) is graded
+there on the reference's version of that sibling, so the mistake costs the sibling's points
+only. Here, with no reference to stand in, it fails, and the grade names the sibling.
 """
 
 STUDENT_GITIGNORE = """\
@@ -163,6 +195,63 @@ __pycache__/
 results.json
 lstm_lab_report/
 """
+
+
+def submitted_limits() -> dict:
+    """The limits of the submitted grade: the defaults of ``lstm-lab gradescope``."""
+    from .commands import EXERCISE_TIME_LIMITS, GRADESCOPE_CALL_TIMEOUT, GRADESCOPE_TIME_LIMIT
+
+    return {
+        "time_limit": GRADESCOPE_TIME_LIMIT,
+        "call_timeout": GRADESCOPE_CALL_TIMEOUT,
+        "exercise": dict(EXERCISE_TIME_LIMITS),
+    }
+
+
+def limits_command(limits: dict | None = None) -> str:
+    """``lstm-lab grade exercises`` with the submitted grade's limits."""
+    limits = submitted_limits() if limits is None else limits
+    parts = ["lstm-lab grade exercises", f"--time-limit {limits['time_limit']:g}"]
+    parts.append(f"--call-timeout {limits['call_timeout']:g}")
+    parts += [f"--exercise-time-limit {m}={s:g}" for m, s in limits["exercise"].items()]
+    return " ".join(parts)
+
+
+def time_limits_text() -> str:
+    """The handout's paragraph on time."""
+    limits = submitted_limits()
+    per = ", ".join(f"`{m}` {s:g} s" for m, s in limits["exercise"].items())
+    return (
+        f"The grade after submission stops after {limits['time_limit']:g} s in all; each "
+        f"exercise's calls into your code may take, together: {per}; any one call at most "
+        f"{limits['call_timeout']:g} s. The reference solutions need a quarter of that or less "
+        "on the grader's machine (half a CPU). See README.md for grading under these limits."
+    )
+
+
+def student_readme(checks) -> str:
+    """The bundle's README, its figures read from the suite (``handout.points``) and from the
+    autograder's defaults."""
+    from . import settings
+
+    total = handout.totals(checks)
+    hidden_by_module = {}
+    for check in checks:
+        if check.hidden:
+            hidden_by_module[check.module] = hidden_by_module.get(check.module, 0) + check.points
+    limits = submitted_limits()
+    return STUDENT_README.format(
+        modules=", ".join(MODULES),
+        visible=f"{total.visible:g}",
+        hidden=f"{total.hidden:g}",
+        total=f"{total.total:g}",
+        hidden_by_module=", ".join(f"{m} {p:g}" for m, p in hidden_by_module.items()) or "none",
+        time_limit=limits["time_limit"],
+        call_timeout=limits["call_timeout"],
+        exercise_limits="\n".join(f"  - {m}: {s:g} s;" for m, s in limits["exercise"].items()),
+        local_call=settings.Settings().call_timeout,
+        limits_command=limits_command(limits),
+    )
 
 
 def release(out, *, root: Path | None = None, force: bool = False) -> list[Path]:
@@ -180,7 +269,11 @@ def release(out, *, root: Path | None = None, force: bool = False) -> list[Path]
     visible_tests(root, out / "tests")
     if (root / "pyproject.toml").is_file():
         shutil.copy2(root / "pyproject.toml", out / "pyproject.toml")
-    (out / "README.md").write_text(STUDENT_README.format(modules=", ".join(MODULES)))
+    checks = handout.points(root / "tests")
+    (out / "HANDOUT.md").write_text(
+        handout.render(checks, handout.signatures(root / "exercises"), limits=time_limits_text())
+    )
+    (out / "README.md").write_text(student_readme(checks))
     (out / ".gitignore").write_text(STUDENT_GITIGNORE)
     leaks = leaked_paths(out) + leaked_code(out, root)
     if leaks:

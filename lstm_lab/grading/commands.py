@@ -25,6 +25,10 @@ from .suite import HIDDEN, PRIVATE, find_suite, graded_paths, with_hidden
 #: Exercises whose reference needs NumPy only: grading just these, workers skip TensorFlow.
 NUMPY_ONLY = ("ex02_windows", "ex03_labels")
 NUMPY_PRELOAD = "numpy,pandas,sklearn.model_selection,lstm_lab.data"
+#: The Gradescope zip's default time for the whole grade: inside Gradescope's default 10 minutes.
+GRADESCOPE_TIME_LIMIT = 540
+#: The Gradescope zip's default limit on one call: an endless loop costs 4 minutes once.
+GRADESCOPE_CALL_TIMEOUT = 240
 #: The Gradescope zip's default time per exercise (seconds of calls into the submission): at
 #: least four times what the reference took at half a CPU (benchmarks/grade.py --gradescope:
 #: ex01 15 s, ex04 6 s, ex05 66 s), so that an endless loop in one exercise leaves the others
@@ -328,9 +332,10 @@ def add_gradescope_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--time-limit",
         type=float,
-        default=540,
+        default=GRADESCOPE_TIME_LIMIT,
         metavar="SECONDS",
-        help="the grade's time (default 540: inside Gradescope's default 10 minutes)",
+        help=f"the grade's time (default {GRADESCOPE_TIME_LIMIT}: inside Gradescope's default "
+        "10 minutes)",
     )
     parser.add_argument(
         "--exercise-time-limit",
@@ -343,9 +348,10 @@ def add_gradescope_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--call-timeout",
         type=float,
-        default=240,
+        default=GRADESCOPE_CALL_TIMEOUT,
         metavar="SECONDS",
-        help="at most this long for one call (default 240: an endless loop costs 4 minutes once)",
+        help=f"at most this long for one call (default {GRADESCOPE_CALL_TIMEOUT}: an endless "
+        "loop costs 4 minutes once)",
     )
     parser.add_argument(
         "--recycle",

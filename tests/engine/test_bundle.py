@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import zipfile
 import pytest
 from engine_support import ROOT, assemble, clean_env
 
-from lstm_lab.grading import bundle
+from lstm_lab.grading import bundle, commands, handout
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def student_bundle(tmp_path_factory):
 
 def test_the_bundle_holds_what_students_need(student_bundle):
     names = {p.name for p in student_bundle.iterdir()}
-    assert {"lstm_lab", "exercises", "tests", "README.md", "pyproject.toml"} <= names
+    assert {"lstm_lab", "exercises", "tests", "README.md", "HANDOUT.md", "pyproject.toml"} <= names
     assert (student_bundle / "tests" / "conftest.py").is_file()
     assert list((student_bundle / "tests" / "rubric").glob("test_ex0*.py"))
     assert "lstm-lab grade exercises" in (student_bundle / "README.md").read_text()
@@ -55,6 +56,133 @@ def contract_names() -> set[str]:
                 if not node.name.startswith("_"):
                     names.add(node.name)
     return names
+
+
+ASSIGNMENT = ROOT.parent / "shared" / "ASSIGNMENT.md"
+
+
+def assignment_names() -> set[str]:
+    """The functions and classes the contract (``../shared/ASSIGNMENT.md``) lists."""
+    if not ASSIGNMENT.is_file():
+        return set()
+    return set(re.findall(r"^- `([A-Za-z_]\w*)\(", ASSIGNMENT.read_text(), flags=re.M))
+
+
+@pytest.fixture(scope="module")
+def suite_checks():
+    return handout.points(ROOT / "tests")
+
+
+def test_the_handout_gives_every_contract_function_its_signature_and_points(
+    student_bundle, suite_checks
+):
+    text = (student_bundle / "HANDOUT.md").read_text()
+    names = contract_names()
+    if ASSIGNMENT.is_file():
+        assert assignment_names() == names, "ASSIGNMENT.md and solutions/ disagree"
+    assert set(handout.contract_functions()["ex04_stateful"]) >= {"ResetStatesEvery"}
+    assert {f for fs in handout.contract_functions().values() for f in fs} == names
+    table = handout.tally(suite_checks)
+    signatures = handout.signatures(ROOT / "solutions")
+    for module, rows in table.items():
+        for name, points in rows.items():
+            assert name is not None, f"{module}: checks that name no contract function"
+            assert points.total > 0, f"{module}.{name} has no graded check"
+            heading = re.search(rf"^### `{re.escape(signatures[name])}` — (.+)$", text, re.M)
+            assert heading, f"HANDOUT.md has no heading for {signatures[name]}"
+            assert heading.group(1).startswith(f"{points.total:g} points"), heading.group(0)
+            if points.hidden:
+                assert f"{points.hidden:g} hidden" in heading.group(1), heading.group(0)
+    assert "../shared" not in text and "solutions/" not in text
+
+
+def test_the_handouts_points_add_up_to_the_suites(student_bundle, suite_checks):
+    text = (student_bundle / "HANDOUT.md").read_text()
+    total = handout.totals(suite_checks)
+    visible = sum(c.points for c in suite_checks if not c.hidden)
+    hidden = sum(c.points for c in suite_checks if c.hidden)
+    assert (total.visible, total.hidden) == (round(visible, 2), round(hidden, 2))
+    assert hidden > 0 and visible > 0
+    assert f"The grade has **{total.total:g} points**" in text
+    for module, rows in handout.tally(suite_checks).items():
+        mine = [c.points for c in suite_checks if c.module == module]
+        assert round(sum(p.total for p in rows.values()), 2) == round(sum(mine), 2), module
+        row = re.search(rf"^\| `{module}` \| (\S+) \| (\S+) \| (\S+) \|$", text, re.M)
+        assert row and float(row.group(3)) == round(sum(mine), 2), module
+    # The collection counts what the plugin counts: one check per marked case, else per test.
+    ids = {(c.module, c.name) for c in suite_checks}
+    assert len(ids) == len(suite_checks)
+    assert ("ex02_windows", "test_sliding_windows_rejects_bad_input") in ids
+    assert ("ex01_lifecycle", "test_function_leaves_its_input_alone[to_supervised]") in ids
+
+
+def test_the_readme_points_to_the_handout_and_states_points_and_limits(
+    student_bundle, suite_checks
+):
+    text = (student_bundle / "README.md").read_text()
+    assert "HANDOUT.md" in text and "../shared" not in text and "ASSIGNMENT" not in text
+    assert "pip install -e ." in text and "[test]" not in text
+    total = handout.totals(suite_checks)
+    assert f"counts **{total.visible:g} points**" in text
+    assert f"counts **{total.total:g} points**" in text
+    assert f"{total.hidden:g} more from hidden" in text
+    limits = bundle.submitted_limits()
+    assert f"the whole grade: {limits['time_limit']:g} s" in text
+    assert f"any one call: {limits['call_timeout']:g} s" in text
+    for module, seconds in commands.EXERCISE_TIME_LIMITS.items():
+        assert f"{module}: {seconds:g} s" in text, module
+    assert bundle.limits_command() in text
+    handout_text = (student_bundle / "HANDOUT.md").read_text()
+    assert f"after {limits['time_limit']:g} s in all" in handout_text
+
+
+def test_the_limits_command_parses_as_the_submitted_grades_options():
+    # The command the README gives is a grade with the autograder's own limits.
+    from lstm_lab.cli import build_parser
+    from lstm_lab.grading import settings
+
+    args = build_parser().parse_args(bundle.limits_command().split()[1:])
+    chosen = settings.Settings().replace(**settings.given(args))
+    limits = bundle.submitted_limits()
+    assert chosen.time_limit == limits["time_limit"]
+    assert chosen.call_timeout_max == limits["call_timeout"]
+    assert sorted(chosen.exercise_time_limit) == sorted(
+        f"{m}={s:g}" for m, s in limits["exercise"].items()
+    )
+    zipped = build_parser().parse_args(["gradescope", "x.zip"])
+    assert (zipped.time_limit, zipped.call_timeout) == (
+        limits["time_limit"],
+        limits["call_timeout"],
+    )
+
+
+def test_a_check_belongs_to_the_function_its_name_holds():
+    functions = handout.contract_functions()["ex05_training"]
+    check = handout.Check("ex05_training", "test_train_stateful_converges", 1, False)
+    assert handout.function_of(check, functions) == "train_stateful"
+    check = handout.Check("ex04_stateful", "test_reset_callback_x", 1, False)
+    assert handout.function_of(check, handout.contract_functions()["ex04_stateful"]) == (
+        "ResetStatesEvery"
+    )
+    check = handout.Check(
+        "ex03_labels", "test_function_leaves_its_input_alone[expand_labels]", 1, 0
+    )
+    assert handout.function_of(check, ("expand_labels", "stateful_batches")) == "expand_labels"
+    assert handout.function_of(check, ("stateful_batches",)) is None
+
+
+def test_lstm_lab_run_defaults_to_the_students_exercises_in_the_bundle(student_bundle):
+    from lstm_lab.cli import build_parser
+
+    assert build_parser().parse_args(["run"]).target == "solutions"  # the repository
+    proc = subprocess.run(
+        [sys.executable, "-c", "from lstm_lab.cli import build_parser; "
+         "print(build_parser().parse_args(['run']).target)"],
+        cwd=student_bundle, env=clean_env(PYTHONPATH=student_bundle),
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "exercises"
 
 
 def test_the_bundles_lstm_lab_defines_no_answers(student_bundle):
@@ -118,7 +246,7 @@ def test_the_leak_scan_finds_solution_code(tmp_path):
     assert "lstm_lab/helpers.py: ex03_labels.stateful_batches" in found
 
 
-def test_the_visible_tests_run_in_the_bundle(student_bundle):
+def test_the_visible_tests_run_in_the_bundle(student_bundle, suite_checks):
     # With the bundle's own lstm_lab: the stubs are graded, every check "not implemented yet".
     code, output = bundle.check_bundle(
         student_bundle, args=("--exercise", "ex02_windows", "--exercise", "ex03_labels")
@@ -127,6 +255,11 @@ def test_the_visible_tests_run_in_the_bundle(student_bundle):
     assert "visible tests only" in output
     assert "Total" in output and "/ 0 points" not in output
     assert "(hidden)" not in output
+    # The grade's own table counts the visible points the handout gives these exercises.
+    table = handout.tally(suite_checks)
+    for module in ("ex02_windows", "ex03_labels"):
+        visible = sum(p.visible for p in table[module].values())
+        assert re.search(rf"^{module} -+ 0 / {visible:g} points$", output, re.M), output
 
 
 def test_release_refuses_to_overwrite_without_force(student_bundle):
