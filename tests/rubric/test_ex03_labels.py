@@ -54,8 +54,9 @@ def test_expand_labels_repeats_each_label_in_a_row(target, y, repeats):
         (np.array([0, 1]), 0, "repeats must be at least 1"),
         (np.array([0, 1]), -2, "repeats must be at least 1"),
         (np.zeros((2, 2)), 3, "y must be 1-D"),
+        (np.array(1), 3, "y must be 1-D"),
     ],
-    ids=["repeats-0", "repeats-negative", "2-D-y"],
+    ids=["repeats-0", "repeats-negative", "2-D-y", "0-d-y"],
 )
 def test_expand_labels_rejects_bad_input(target, y, repeats, rule):
     expect_value_error(target, MODULE, "expand_labels", y, repeats, rule=rule)
@@ -68,6 +69,24 @@ def layout(target, X, y, batch_size, chunk):
         target.call(MODULE, "stateful_batches", X, y, batch_size, chunk), 2, call, "(Xs, ys)"
     )
     return as_array(Xs, call, "Xs"), as_array(ys, call, "ys"), call
+
+
+def labels_hint(ys, y, batch_size, chunks) -> str:
+    """A hint that follows from the labels that came back, for the layout
+    ``(group, chunk, slot)`` of ``batch_size`` slots and ``chunks`` chunks a sequence."""
+    ys = np.asarray(ys).reshape(-1)
+    rule = "ys[r] is the label of the sequence row r of Xs came from"
+    if len(ys) != len(y) * chunks:
+        return f"one label per row of Xs ({len(y) * chunks}): {rule}"
+    if batch_size > 1 and chunks > 1 and np.array_equal(ys, np.repeat(y, chunks)):
+        return (
+            f"these are each label {chunks} times in a row (expand_labels(y, L // chunk)): the "
+            "order of batch size 1 only; with batch_size > 1 the rows go (group, chunk, slot), "
+            f"so {rule}"
+        )
+    if chunks > 1 and len(y) > 1 and np.array_equal(ys, np.tile(y, chunks)):
+        return f"np.tile repeats the whole array; {rule}"
+    return rule
 
 
 @exercise(MODULE, points=1)
@@ -117,15 +136,16 @@ def test_stateful_batches_slot_b_continues_the_same_sequence(target, data):
                 call,
                 f"ys[{row}] was {ys[row]}",
                 f"{y[sequence]}, the label of sequence {sequence}",
-                "labels follow their rows",
+                labels_hint(ys, y, batch_size, chunks),
             )
 
 
 @exercise(MODULE, points=1)
 @given(data=strategies.sequences(max_n=5, max_length=8))
 def test_stateful_batches_of_one_is_sequence_after_sequence(target, data):
-    # stateful_batches(X, y, 1, 1) feeds each sequence one timestep at a time, in order, with the
-    # labels of expand_labels(y, L).
+    # stateful_batches(X, y, 1, 1) feeds each sequence one timestep at a time, in order; its labels
+    # are then each sequence's label L times in a row (what expand_labels(y, L) gives, for this
+    # layout only).
     X, y = data
     X3 = as3d(X)
     n, length, features = X3.shape
@@ -138,7 +158,30 @@ def test_stateful_batches_of_one_is_sequence_after_sequence(target, data):
         "with batch size 1 and chunk 1, rows are every timestep of sequence 0, then 1…",
         atol=1e-6,
     )
-    expect_close(ys, np.repeat(y, length), call, "ys", "the labels of expand_labels(y, L)")
+    expect_close(ys, np.repeat(y, length), call, "ys", labels_hint(ys, y, 1, length))
+
+
+@exercise(MODULE, points=1)
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_stateful_batches_chunk_defaults_to_one(target, batch_size):
+    # stateful_batches(X, y, b) is stateful_batches(X, y, b, chunk=1): one timestep a row.
+    n, length = 4, 6
+    X = np.random.default_rng(6).permutation(n * length).reshape(n, length) / (n * length)
+    y = np.array([0, 1, 1, 0])
+    call = called("stateful_batches", X, y, batch_size=batch_size, _names=["X", "y"])
+    Xs, ys = unpack(target.call(MODULE, "stateful_batches", X, y, batch_size), 2, call, "(Xs, ys)")
+    Xs, ys = as_array(Xs, call, "Xs"), as_array(ys, call, "ys")
+    groups = n // batch_size
+    expected = X.reshape(groups, batch_size, length).transpose(0, 2, 1).reshape(-1, 1, 1)
+    expect_close(
+        Xs,
+        expected,
+        call,
+        "Xs",
+        "chunk defaults to 1: the signature is stateful_batches(X, y, batch_size, chunk=1)",
+    )
+    labels = np.broadcast_to(y.reshape(groups, 1, batch_size), (groups, length, batch_size))
+    expect_close(ys, labels.reshape(-1), call, "ys", labels_hint(ys, y, batch_size, length))
 
 
 @exercise(MODULE, points=1)
@@ -150,9 +193,18 @@ def test_stateful_batches_of_one_is_sequence_after_sequence(target, data):
         ((6, 4), 6, 0, 1, "batch_size must be at least 1"),
         ((6, 4), 6, 2, 0, "chunk must be at least 1"),
         ((6, 4), 5, 2, 1, "len(y) must equal n"),
+        ((6, 4), 7, 2, 1, "len(y) must equal n"),
         ((24,), 6, 2, 1, "X must be 2-D or 3-D"),
     ],
-    ids=["batch-not-dividing", "chunk-not-dividing", "batch-0", "chunk-0", "y-length", "1-D-X"],
+    ids=[
+        "batch-not-dividing",
+        "chunk-not-dividing",
+        "batch-0",
+        "chunk-0",
+        "y-length",
+        "y-too-long",
+        "1-D-X",
+    ],
 )
 def test_stateful_batches_rejects_bad_input(target, shape, y_len, batch_size, chunk, rule):
     X = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
