@@ -144,6 +144,20 @@ class OutOfTime(CallTimeout):
         )
 
 
+class Tampered(GradingFailure):
+    """The target replaced part of the grader's own code in its worker (``tripwire``)."""
+
+    def __init__(self, where: str, names: list[str]):
+        self.where, self.names = where, list(names)
+        shown = ", ".join(self.names[:3]) + (" ..." if len(self.names) > 3 else "")
+        super().__init__(
+            f"{where}: no result can be given: your code replaced parts of the grader running "
+            f"beside it ({shown}), so nothing this process reports can be believed. Hint: "
+            "leave lstm_lab.grading and Keras's own methods (Model.fit, get_weights...) alone; "
+            "the checks of this exercise are graded again once it does."
+        )
+
+
 class ProtocolError(GradingFailure):
     """The worker sent something that is not a valid message."""
 
@@ -166,6 +180,9 @@ def from_answer(error: dict, where: str) -> GradingFailure:
         return NotImplementedYet(where, "the function is missing from the module")
     if kind == "notimpl":
         return NotImplementedYet(where)
+    if kind == "tampered":
+        names = error.get("names")
+        return Tampered(where, [str(n) for n in names] if isinstance(names, list) else [])
     if kind == "unsendable":
         return StudentError(
             where,

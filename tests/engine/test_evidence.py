@@ -38,15 +38,31 @@ def test_the_relay_answers_only_the_module_graded_on_reference_pieces(tmp_path, 
 
 
 def test_rewritten_probes_earn_nothing_for_resets_never_done(tmp_path, reference):
-    # The probes report zero states, the judge's weights and self-consistent outputs: the judge
-    # computes what its own weights give and fails every reset check; the builder's tests, the
-    # honest part, keep their points, and so do ex02 and ex03.
+    # The probes report zero states, the judge's weights and self-consistent outputs. The
+    # worker's tripwire sees the grader's functions replaced: every answer of that worker is
+    # refused, so ex04 earns nothing (its honest builder with it: a tampered process can vouch
+    # for nothing), and ex02 and ex03, in workers of their own, keep full marks.
     target = assemble(tmp_path, "submission", HOSTILE / "forge_probes")
     graded = grade(target, *args(), tmp_path=tmp_path, cheap=False)
     tests = {t["name"].split(": ", 1)[1]: t for t in graded.tests_of("ex04_stateful")}
     forged = [n for n in tests if n.startswith(("test_reset_states", "test_reset_callback"))]
     assert forged and all(tests[n]["score"] == 0 for n in forged), graded.output
-    honest = [n for n in tests if n.startswith("test_build_stateful_classifier")]
-    assert honest and all(tests[n]["score"] == tests[n]["max_score"] for n in honest)
+    assert graded.module_score("ex04_stateful")[0] == 0, graded.output
+    messages = " ".join(t.get("output", "") for t in tests.values())
+    assert "replaced parts of the grader running beside it" in messages, graded.output
+    assert "lstm_lab.grading.scenarios.reset_states_probe" in messages, graded.output
+    for module in ("ex02_windows", "ex03_labels"):
+        assert graded.module_score(module) == reference.module_score(module), graded.output
+
+
+def test_a_patched_probe_and_keras_fit_earn_nothing(tmp_path, reference):
+    # ex01 trains nothing, reports a perfect fit through a rewritten probe and replaces
+    # keras.Model.fit: all of ex01 is refused with the names replaced; ex02 and ex03 untouched.
+    target = assemble(tmp_path, "submission", HOSTILE / "patch_probes")
+    graded = grade(target, "--exercise", "ex01_lifecycle", *args()[:4], tmp_path=tmp_path)
+    assert graded.module_score("ex01_lifecycle")[0] == 0, graded.output
+    messages = " ".join(t.get("output", "") for t in graded.tests_of("ex01_lifecycle"))
+    assert "lstm_lab.grading.scenarios.lifecycle_probe" in messages, graded.output
+    assert "keras.Model.fit" in messages, graded.output
     for module in ("ex02_windows", "ex03_labels"):
         assert graded.module_score(module) == reference.module_score(module), graded.output
