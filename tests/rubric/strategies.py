@@ -65,3 +65,17 @@ def probabilities(draw, *, max_n=12, max_k=5):
     kind = draw(st.sampled_from(["flat", "column", "softmax"]))
     shape = {"flat": (n,), "column": (n, 1), "softmax": (n, draw(st.integers(2, max_k)))}[kind]
     return draw(hnp.arrays(np.float64, shape, elements=st.floats(0, 1)))
+
+
+@st.composite
+def typed_sequences(draw, *, min_n=1, max_n=6, min_length=1, max_length=12, max_features=3):
+    """``(X, y)`` as ``sequences`` draws them, with whole-number values (``0 .. X.size - 1``,
+    all distinct), so that ``X`` casts to any numeric dtype without losing what it holds."""
+    n = draw(st.integers(min_n, max_n))
+    length = draw(st.integers(min_length, max_length))
+    rank = draw(st.sampled_from([2, 3]))
+    shape = (n, length) if rank == 2 else (n, length, draw(st.integers(1, max_features)))
+    seed = draw(st.integers(0, 2**32 - 1))
+    X = np.random.default_rng(seed).permutation(int(np.prod(shape))).astype(np.float64)
+    y = draw(hnp.arrays(np.int64, n, elements=st.integers(0, 1)))
+    return X.reshape(shape), y
