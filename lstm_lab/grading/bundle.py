@@ -262,6 +262,10 @@ def release(out, *, root: Path | None = None, force: bool = False) -> list[Path]
     parts = [root / p for p in ("lstm_lab", "exercises", "tests", "solutions")]
     if out == root or out in root.parents or any(out == p or p in out.parents for p in parts):
         raise BundleError(f"{out} would overwrite the project itself")
+    try:  # the points of the handout and the README, before anything is written
+        checks = handout.points(root / "tests")
+    except RuntimeError as exc:
+        raise BundleError(f"the suite's points could not be read: {exc}") from None
     _prepare_out(out, force)
     out.mkdir(parents=True)
     _copytree(root / "lstm_lab", out / "lstm_lab")
@@ -269,7 +273,6 @@ def release(out, *, root: Path | None = None, force: bool = False) -> list[Path]
     visible_tests(root, out / "tests")
     if (root / "pyproject.toml").is_file():
         shutil.copy2(root / "pyproject.toml", out / "pyproject.toml")
-    checks = handout.points(root / "tests")
     (out / "HANDOUT.md").write_text(
         handout.render(checks, handout.signatures(root / "exercises"), limits=time_limits_text())
     )

@@ -38,15 +38,16 @@ CONVENTIONS = """\
   `(n, L, f)`: `n` sequences of `L` timesteps with `f` features each; a 2-D `X` means one
   feature (`f = 1`). Whatever you hand to Keras as input is `float32` and 3-D,
   `(samples, timesteps, features)`, whatever the rank and dtype of what you were given.
-- **Bad input.** A wrong rank, a size that is 0 or negative (or not a whole number), sizes that
-  do not divide, NaN, or lengths that disagree (`len(y)` longer *or* shorter than `n`) raise
-  `ValueError`, and the message names the argument at fault and the rule it broke (for example
+- **Bad input.** A wrong rank, a size that is 0 or negative, sizes that do not divide, NaN, or
+  lengths that disagree (`len(y)` longer *or* shorter than `n`) raise `ValueError`, and the
+  message names the argument at fault and the rule it broke (for example
   `ValueError("window must be between 1 and L = 20, got 0")`). A `ValueError` that Python or
   NumPy raises by accident (unpacking `n, L, f = X.shape` of a 1-D `X`) does not name the
   argument, and the tests do not count it.
 - **Inputs are read, never written.** No function changes the arrays it was given; work on a
   copy. The point for this is given only when the answer for that input is also right.
-- **Seeds.** Randomness comes only from the `seed` argument: the same seed, the same result.
+- **Seeds.** Randomness comes only from the `seed` argument: the same seed, the same result;
+  another seed, another draw.
 - **Targets.** Modules import their siblings relatively (`from .ex03_labels import
   stateful_batches`). A module that is missing, or a function that still raises
   `NotImplementedError`, costs the points of what is missing, and the grade says which.

@@ -156,6 +156,19 @@ def test_the_limits_command_parses_as_the_submitted_grades_options():
     )
 
 
+def test_release_refuses_a_suite_whose_points_cannot_be_read(tmp_path):
+    # A test file that does not import would leave the handout's points short: no bundle.
+    root = tmp_path / "project"
+    for folder in ("lstm_lab", "exercises"):
+        (root / folder).mkdir(parents=True)
+    shutil.copytree(ROOT / "tests" / "rubric", root / "tests" / "rubric")
+    shutil.copy2(ROOT / "tests" / "conftest.py", root / "tests" / "conftest.py")
+    (root / "tests" / "rubric" / "test_broken.py").write_text("def test_x(:\n    pass\n")
+    with pytest.raises(bundle.BundleError, match="points could not be read"):
+        bundle.release(tmp_path / "out", root=root)
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_check_belongs_to_the_function_its_name_holds():
     functions = handout.contract_functions()["ex05_training"]
     check = handout.Check("ex05_training", "test_train_stateful_converges", 1, False)
