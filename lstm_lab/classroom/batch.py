@@ -47,6 +47,8 @@ from .sources import Found, to_utc
 GRADE_PEAK_MB = 800
 #: A grade that runs longer than this (seconds) is killed, unless --grade-timeout says.
 DEFAULT_GRADE_TIMEOUT = 1800
+#: What the path of a grade's staged copy reads as in the gradebook.
+STAGED_AS = "<submission>"
 LATE_POLICY = re.compile(r"^(none|zero|percent-per-day:(\d+(?:\.\d+)?))$")
 
 
@@ -320,7 +322,7 @@ class Coordinator:
         outcome = grade.outcome()
         run.ended, run.status, run.reason = datetime.utcnow(), outcome.status, outcome.reason
         if outcome.results is not None:
-            self._record_results(run, outcome.results)
+            self._record_results(run, outcome.results, str(grade.staged))
         retry = None
         if outcome.status == "infrastructure" and job.attempt == 1:
             run.reason += "; graded again"
@@ -331,11 +333,17 @@ class Coordinator:
         self.progress.advance(job.student, run, retried=retry is not None)
         return retry
 
-    def _record_results(self, run: gb.Run, results: dict) -> None:
+    def _record_results(self, run: gb.Run, results: dict, staged: str) -> None:
+        """The run's scores and tests; the staged folder's path, which differs from one grade
+        to the next, reads ``<submission>`` (the same submission, the same messages)."""
+
+        def clean(text) -> str:
+            return str(text).replace(staged, STAGED_AS)
+
         sub = self.session.get(gb.Submission, run.submission_id)
         run.raw_score, run.max_score = float(results["score"]), float(results["max_score"])
         run.score = final_score(run.raw_score, sub.late, sub.days_late, self.options.late_policy)
-        run.output = str(results.get("output", ""))
+        run.output = clean(results.get("output", ""))
         for position, test in enumerate(results["tests"]):
             tags = test.get("tags") or []
             name = str(test.get("name", ""))
@@ -349,7 +357,7 @@ class Coordinator:
                     score=float(test.get("score", 0)),
                     max_score=float(test.get("max_score", 0)),
                     status=str(test.get("status", "")),
-                    output=str(test.get("output", "")),
+                    output=clean(test.get("output", "")),
                     visibility=str(test.get("visibility", "visible")),
                     hidden="hidden" in tags,
                 )

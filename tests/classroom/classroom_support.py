@@ -8,14 +8,17 @@ subprocess (``lstm-lab grade`` alone, or ``lstm-lab class``), as an instructor w
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session
 
 from lstm_lab.classroom import gradebook
@@ -29,6 +32,7 @@ HOSTILE = HERE / "hostile"
 #: The cheap exercises (NumPy only): a grade of them takes seconds.
 CHEAP = ("ex02_windows", "ex03_labels")
 CHEAP_FLAGS = [flag for module in CHEAP for flag in ("--exercise", module)]
+SUITE = ROOT / "tests"
 #: student -> how the submission is made: ("solutions",), ("exercises",), ("mutant", file),
 #: ("hostile", file), ("malformed",), ("nested",).
 CLASS = {
@@ -38,7 +42,6 @@ CLASS = {
     "dee": ("mutant", "ex02_windows_one_short.py"),
     "eve": ("mutant", "ex02_dataset_unstratified.py"),
     "fay": ("mutant", "ex03_batches_truncated.py"),
-    "gus": ("mutant", "ex02_windows_loops.py"),
     "hal": ("hostile", "thief.py"),
     "ivy": ("hostile", "forger.py"),
     "jon": ("hostile", "caller.py"),
@@ -47,6 +50,19 @@ CLASS = {
     "mia": ("nested",),
 }
 MODULE_OF_HOSTILE = "ex02_windows"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def copy_suite(destination: Path) -> Path:
+    """A copy of what a grade collects (tests/conftest.py, rubric/, hidden/): the grades of a
+    test all see one suite, whatever changes in the checkout meanwhile."""
+    destination.mkdir(parents=True)
+    shutil.copy(SUITE / "conftest.py", destination)
+    for folder in ("rubric", "hidden"):
+        shutil.copytree(
+            SUITE / folder, destination / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    return destination
 
 
 def env() -> dict:
@@ -121,8 +137,9 @@ def run_class(*args, check=True, timeout=900) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "lstm_lab.cli", "class", *map(str, args)]
     done = subprocess.run(command, capture_output=True, text=True, env=env(), timeout=timeout)
     if check and done.returncode != 0:
-        raise AssertionError(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout}\n"
-                             f"{done.stderr}")  # fmt: skip
+        raise AssertionError(
+            f"{' '.join(command)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        )
     return done
 
 
@@ -133,10 +150,19 @@ def start_class(*args) -> subprocess.Popen:
 
 def grade_alone(submission: Path, results: Path, *flags) -> dict:
     """``lstm-lab grade`` of one submission; its results.json."""
-    command = [sys.executable, "-m", "lstm_lab.cli", "grade", str(submission),
-               "--results", str(results), *flags]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, env=env(), timeout=600,
-                          cwd=results.parent)  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "lstm_lab.cli",
+        "grade",
+        str(submission),
+        "--results",
+        str(results),
+        *flags,
+    ]
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=env(), timeout=600, cwd=results.parent
+    )
     assert done.returncode in (0, 1), f"grade of {submission} exited {done.returncode}:\n" + (
         done.stdout + done.stderr
     )
@@ -149,8 +175,10 @@ def grade_all_alone(submissions: dict[str, Path], out: Path, *flags, jobs=2) -> 
 
     out.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(jobs) as pool:
-        futures = {s: pool.submit(grade_alone, p, out / f"{s}.json", *flags)
-                   for s, p in submissions.items()}  # fmt: skip
+        futures = {
+            s: pool.submit(grade_alone, p, out / f"{s}.json", *flags)
+            for s, p in submissions.items()
+        }
         return {student: future.result() for student, future in futures.items()}
 
 
@@ -171,12 +199,20 @@ def runs_of(url: str) -> list[dict]:
     try:
         with Session(engine) as session:
             return [
-                {"student": run.submission.student.key, "status": run.status,
-                 "attempt": run.attempt, "reason": run.reason, "raw": run.raw_score,
-                 "score": run.score, "max": run.max_score, "pid": run.pid,
-                 "batch": run.batch_id, "suite": run.suite_version}
+                {
+                    "student": run.submission.student.key,
+                    "status": run.status,
+                    "attempt": run.attempt,
+                    "reason": run.reason,
+                    "raw": run.raw_score,
+                    "score": run.score,
+                    "max": run.max_score,
+                    "pid": run.pid,
+                    "batch": run.batch_id,
+                    "suite": run.suite_version,
+                }
                 for run in session.scalars(select(gradebook.Run).order_by(gradebook.Run.id))
-            ]  # fmt: skip
+            ]
     finally:
         engine.dispose()
 
@@ -186,7 +222,48 @@ def scores(url: str) -> dict[str, tuple]:
     return {
         row["student"]: None
         if row["run"] is None
-        else (row["run"]["status"], row["run"]["raw_score"], row["run"]["score"],
-              row["run"]["max_score"])
+        else (
+            row["run"]["status"],
+            row["run"]["raw_score"],
+            row["run"]["score"],
+            row["run"]["max_score"],
+        )
         for row in snapshot(url)
-    }  # fmt: skip
+    }
+
+
+#: Appended to a copy of a page: after the load, the body says how every image ended.
+IMAGE_PROBE = """<script>window.addEventListener("load", () => {
+  document.body.setAttribute("data-images", JSON.stringify([...document.images].map(
+    (i) => [i.getAttribute("src"), i.complete, i.naturalWidth])));
+});</script>"""
+
+
+def render(page: Path) -> tuple[str, list]:
+    """The DOM of ``page`` after headless Chromium loaded it, and ``[src, complete, width]`` of
+    each of its images."""
+    if CHROMIUM is None:
+        pytest.fail("headless Chromium is needed (apt-get install chromium; .ci/run installs it)")
+    probe = page.with_name(f".probe-{page.name}")
+    probe.write_text(page.read_text().replace("</body>", IMAGE_PROBE + "</body>"))
+    try:
+        done = subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--virtual-time-budget=10000",
+                "--dump-dom",
+                probe.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        probe.unlink()
+    assert done.returncode == 0, f"chromium exited {done.returncode}: {done.stderr[-2000:]}"
+    match = re.search(r'data-images="([^"]*)"', done.stdout)
+    assert match, f"the page never finished loading in Chromium:\n{done.stdout[:2000]}"
+    return done.stdout, json.loads(html.unescape(match.group(1)))

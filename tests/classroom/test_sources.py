@@ -76,9 +76,11 @@ def test_github_classroom_clones_drop_the_assignment_prefix(tmp_path):
         git = ["git", "-C", str(clone), "-c", "user.name=t", "-c", "user.email=t@t"]
         subprocess.run(["git", "init", "-q", str(clone)], check=True)
         subprocess.run([*git, "add", "."], check=True)
-        subprocess.run([*git, "commit", "-q", "-m", "x", "--date", "2026-12-01T12:00:00+00:00"],
-                       check=True, env={"GIT_COMMITTER_DATE": "2026-12-01T12:00:00+00:00",
-                                        "PATH": "/usr/bin:/bin"})  # fmt: skip
+        subprocess.run(
+            [*git, "commit", "-q", "-m", "x", "--date", "2026-12-01T12:00:00+00:00"],
+            check=True,
+            env={"GIT_COMMITTER_DATE": "2026-12-01T12:00:00+00:00", "PATH": "/usr/bin:/bin"},
+        )
     found, _ = find_submissions([tmp_path / "clones"], tmp_path / "scratch")
     students = _by_student(found)
     assert set(students) == {"alice", "bob"}
@@ -166,12 +168,14 @@ def test_class_grade_refuses_where_workers_cannot_be_confined(tmp_path, capsys, 
     # confine the workers nor drop their privileges, and writes nothing.
     from lstm_lab.grading import sandbox
 
-    monkeypatch.setattr(sandbox.Policy, "detect", classmethod(
-        lambda cls, **kw: cls(enabled=True, unconfined_reason="no Landlock (test)")))  # fmt: skip
+    monkeypatch.setattr(
+        sandbox.Policy,
+        "detect",
+        classmethod(lambda cls, **kw: cls(enabled=True, unconfined_reason="no Landlock (test)")),
+    )
     (tmp_path / "class" / "ada").mkdir(parents=True)
     db = tmp_path / "gradebook.db"
     code = cli.main(["class", "grade", str(tmp_path / "class"), "--db", f"sqlite:///{db}"])
     assert code == 2
     assert "refusing to grade" in capsys.readouterr().err
     assert not db.exists()
-
