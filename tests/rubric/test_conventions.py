@@ -183,6 +183,7 @@ BAD = [
     *_sizes("build_regressor", "timesteps", "units", "features"),
     *_sizes("run_lifecycle", "lag", "units", "epochs"),
     *_ranks("run_lifecycle", "series", np.ones((5, 2)), allowed="1-D"),
+    Bad("run_lifecycle", "series", "nan", "series must not hold NaN", {"series": _nan(ramp())}),
     Bad(
         "probabilities_to_classes", "probs", "0-D", "probs must be 1-D or 2-D",
         {"probs": np.float64(0.3)},
@@ -212,6 +213,14 @@ BAD = [
     *_lengths("window_dataset", "y", _YT, 8),
     *_ranks("window_dataset", "X", _XT.reshape(-1), _XT[:, :, None, None], allowed="2-D or 3-D"),
     Bad("window_dataset", "X", "nan", "X must not hold NaN", {"X": _nan(_XT)}),
+    Bad(
+        "window_dataset", "val_fraction", "0", "val_fraction must lie strictly between 0 and 1",
+        {"val_fraction": 0.0},
+    ),
+    Bad(
+        "window_dataset", "val_fraction", "1", "val_fraction must lie strictly between 0 and 1",
+        {"val_fraction": 1.0},
+    ),
     *_sizes("stateless_ceiling", "seq_len", "window"),
     Bad(
         "stateless_ceiling", "window", "beyond-L", "window must not exceed seq_len",
@@ -237,6 +246,7 @@ BAD = [
     *_sizes("train_stateless", "units", "epochs"),
     *_lengths("train_stateless", "y_train", _YT, 8),
     *_lengths("train_stateless", "y_val", _YV, 4),
+    *_ranks("train_stateless", "X_val", _XV.reshape(-1), allowed="2-D or 3-D"),
     *_sizes("train_stateful", "batch_size", "chunk", "units", "epochs"),
     Bad(
         "train_stateful", "batch_size", "not-dividing", "batch_size must divide len(X_train)",
@@ -244,6 +254,7 @@ BAD = [
     ),
     Bad("train_stateful", "chunk", "not-dividing", "chunk must divide L", {"chunk": 4}),
     *_lengths("train_stateful", "y_train", _YT, 8),
+    Bad("train_stateful", "X_train", "nan", "X_train must not hold NaN", {"X_train": _nan(_XT)}),
     *_sizes("train_per_timestep", "units", "epochs"),
     *_lengths("train_per_timestep", "y_val", _YV, 4),
     Bad(
@@ -493,13 +504,22 @@ def test_train_stateful_same_seed_same_history(target):
 # -- inputs left alone, with a right answer --------------------------------------------------------
 #: Every value distinct, so that each window or chunk can be traced to where it came from.
 X, Y = np.random.default_rng(11).permutation(48).reshape(6, 8) / 48.0, np.array([0, 1] * 3)
+#: The same values as float32 (``np.asarray(X, dtype=np.float32)`` then returns the caller's own
+#: array, so an in-place change shows) and as 3-D with two features.
+X32, X3D = X.astype(np.float32), X.reshape(6, 4, 2).astype(np.float32)
+#: Each function with inputs of several dtypes and ranks: one check per function, every input
+#: must be left alone and answered right.
 CALLS = [
-    ("ex01_lifecycle", "to_supervised", (ramp(), 2)),
-    ("ex01_lifecycle", "probabilities_to_classes", (np.array([[0.2, 0.8], [0.6, 0.4]]),)),
-    ("ex02_windows", "sliding_windows", (X, Y, 3)),
-    ("ex02_windows", "window_dataset", (X, Y, 3, 0.5, 0)),
-    ("ex03_labels", "expand_labels", (Y, 3)),
-    ("ex03_labels", "stateful_batches", (X, Y, 2, 4)),
+    ("ex01_lifecycle", "to_supervised", [(ramp(), 2), (ramp().astype(np.float32), 3)]),
+    (
+        "ex01_lifecycle",
+        "probabilities_to_classes",
+        [(np.array([[0.2, 0.8], [0.6, 0.4]]),), (np.array([0.7, 0.2, 0.5], dtype=np.float32),)],
+    ),
+    ("ex02_windows", "sliding_windows", [(X, Y, 3), (X32, Y, 2), (X3D, Y.astype(float), 2)]),
+    ("ex02_windows", "window_dataset", [(X, Y, 3, 0.5, 0), (X3D, Y, 2, 0.5, 1)]),
+    ("ex03_labels", "expand_labels", [(Y, 3), (Y.astype(np.float32), 2)]),
+    ("ex03_labels", "stateful_batches", [(X, Y, 2, 4), (X32, Y, 3, 2), (X3D, Y, 6, 1)]),
 ]
 
 
@@ -564,7 +584,9 @@ def _right_answer(function, result, call, args, hint):
             series[lag:],
         )
     elif function == "probabilities_to_classes":
-        expected = (np.argmax(args[0], axis=-1),)
+        probs = args[0]
+        one = probs.ndim == 1 or probs.shape[1] == 1
+        expected = ((probs.reshape(-1) > 0.5) if one else np.argmax(probs, axis=-1),)
         result = (result,)
     elif function == "sliding_windows":
         X, y, window = args
@@ -574,11 +596,12 @@ def _right_answer(function, result, call, args, hint):
         result = (result,)
     else:  # stateful_batches
         X, y, batch, chunk = args
-        n, length = X.shape
+        X = X.reshape(*X.shape[:2], -1)
+        n, length, features = X.shape
         expected = (
-            X.reshape(n // batch, batch, length // chunk, chunk, 1)
+            X.reshape(n // batch, batch, length // chunk, chunk, features)
             .transpose(0, 2, 1, 3, 4)
-            .reshape(-1, chunk, 1),
+            .reshape(-1, chunk, features),
             np.repeat(y.reshape(n // batch, 1, batch), length // chunk, axis=1).reshape(-1),
         )
     got = unpack(result, len(expected), call, f"{len(expected)} values")
@@ -588,28 +611,39 @@ def _right_answer(function, result, call, args, hint):
 
 
 @pytest.mark.parametrize(
-    "module, function, args",
+    "module, function, inputs",
     [pytest.param(*c, marks=exercise(c[0], points=1), id=c[1]) for c in CALLS],
 )
-def test_function_leaves_its_input_alone(target, module, function, args):
+def test_function_leaves_its_input_alone(target, module, function, inputs):
     # "No function modifies its inputs", worth its point only with a right answer for that input.
-    call = called(function, *args, _names=list(CONTRACT[function][1]))
-    probe = target.scenario(
-        "call_checking_inputs", module, function, *args, where=f"{module}.{function}"
-    )
-    changed = ", ".join(CONTRACT[function][1][i] for i in probe["modified"])
-    copy = (
-        "work on a copy: np.array(X, dtype=...) copies, and so does X.astype(...); "
-        "X[...] = ..., X /= ... and x.sort() write into the caller's array"
-    )
-    if changed:
-        hint = f"it also changed {changed} in place; {copy}"
-    else:
-        hint = (
-            "it left its inputs alone, but this point needs the right answer as well: the "
-            f"checks of {function} itself say more"
+    for args in inputs:
+        call = called(function, *args, _names=list(CONTRACT[function][1]))
+        probe = target.scenario(
+            "call_checking_inputs", module, function, *args, where=f"{module}.{function}"
         )
-    _right_answer(function, target.call(module, function, *args), call, args, hint)
-    if changed:
-        fail(call, f"it gave the right answer, but changed {changed} in place",
-             "inputs left as they were", copy)  # fmt: skip
+        changed = ", ".join(CONTRACT[function][1][i] for i in probe["modified"])
+        copy = (
+            "work on a copy: np.array(X, dtype=...) copies, X.astype(...) too, but "
+            "np.asarray(X, dtype=...) returns X itself when it already has that dtype; "
+            "X[...] = ..., X /= ..., X.shape = ... and x.sort() change the caller's array"
+        )
+        if changed:
+            hint = f"it also changed {changed} in place; {copy}"
+        else:
+            hint = (
+                "it left its inputs alone, but this point needs the right answer as well: the "
+                f"checks of {function} itself say more"
+            )
+        _right_answer(function, target.call(module, function, *args), call, args, hint)
+        if changed:
+            dtypes = ", ".join(
+                f"{name} {args[i].dtype}"
+                for i, name in enumerate(CONTRACT[function][1][: len(args)])
+                if isinstance(args[i], np.ndarray)
+            )
+            fail(
+                call + f" ({dtypes})",
+                f"it gave the right answer, but changed {changed} in place",
+                "inputs left as they were",
+                copy,
+            )
