@@ -86,7 +86,10 @@ def test_the_handout_gives_every_contract_function_its_signature_and_points(
     signatures = handout.signatures(ROOT / "solutions")
     for module, rows in table.items():
         for name, points in rows.items():
-            assert name is not None, f"{module}: checks that name no contract function"
+            assert name is not None, (
+                f"{module} has checks whose names hold no contract function: name the function "
+                "in the test's name (test_<function>_...) or add an alias to handout.ALIASES"
+            )
             assert points.total > 0, f"{module}.{name} has no graded check"
             heading = re.search(rf"^### `{re.escape(signatures[name])}` — (.+)$", text, re.M)
             assert heading, f"HANDOUT.md has no heading for {signatures[name]}"
