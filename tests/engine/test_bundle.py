@@ -407,5 +407,16 @@ def test_in_the_bundle_a_missing_sibling_is_named_once(student_bundle, tmp_path)
     assert re.search(r"^ex05_training -+ 0 / 3 points$", proc.stdout, re.M), proc.stdout
     assert "_lstm_lab_target" not in proc.stdout and "Traceback" not in proc.stdout
     assert "ex02_windows.py" in proc.stdout and "missing" in proc.stdout
-    said = [line for line in proc.stdout.splitlines() if "ex02_windows" in line]
-    assert len(said) == 1, said
+    assert sum("ex02_windows" in message for message in messages(proc.stdout)) == 1, proc.stdout
+
+
+def messages(table: str) -> list[str]:
+    """The failure messages of a grade's table: each run of lines indented under a check."""
+    found, current = [], []
+    for line in [*table.splitlines(), ""]:
+        if line.startswith("      "):
+            current.append(line.strip())
+        elif current:
+            found.append(" ".join(current))
+            current = []
+    return found
