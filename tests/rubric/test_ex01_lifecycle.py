@@ -63,6 +63,18 @@ def test_to_supervised_frames_lag_values_before_each_target(target, data, lag):
 
 
 @exercise(MODULE, points=1)
+def test_to_supervised_lag_defaults_to_one(target):
+    # The contract's default, lag=1: one past value per sample.
+    data = ramp()
+    call = called("to_supervised", data, _names=["series"])
+    X, y = unpack(target.call(MODULE, "to_supervised", data), 2, call, "(X, y)")
+    expected_X, expected_y = framed(data, 1)
+    expect_shape(as_array(X, call, "X"), expected_X.shape, call, "X", "the default lag is 1")
+    expect_close(X, expected_X, call, "X", "the default lag is 1", atol=1e-4)
+    expect_close(y, expected_y, call, "y", "the default lag is 1", atol=1e-4)
+
+
+@exercise(MODULE, points=1)
 def test_to_supervised_returns_float32_for_keras(target):
     data = ramp()
     call = called("to_supervised", data, lag=1, _names=["series"])
@@ -298,6 +310,48 @@ def test_run_lifecycle_uses_the_optimizer_object_given(target):
             call,
             f"history['loss'] had {len(result['history'].get('loss') or [])} values",
             "2, one per epoch",
+        )
+
+
+@exercise(MODULE, points=1)
+def test_run_lifecycle_honours_units_and_seed(target):
+    # units sizes the LSTM; the same seed gives the same model, another seed another one (its
+    # initial weights come from the seed: "randomness comes only from the seed argument").
+    def run(seed):
+        return target.scenario(
+            "lifecycle_probe", ramp(), units=3, epochs=1, seed=seed, timeout=300
+        )["model"]
+
+    call = called("run_lifecycle", ramp(), units=3, epochs=1, seed=5, _names=["series"])
+    first = run(5)
+    if first is None:
+        fail(call, "its Lifecycle had no model", "the trained keras model in Lifecycle.model")
+    kernel = np.asarray(layer_weights(first, "LSTM")[0])
+    if kernel.shape != (1, 4 * 3):
+        fail(
+            call,
+            f"the LSTM's kernel had shape {kernel.shape}",
+            "(1, 12): an LSTM of 3 units",
+            "pass units on to build_regressor(lag, units)",
+        )
+    again, other = run(5), run(6)
+
+    def flat(model):
+        return np.concatenate([np.ravel(w) for ws in model["layer_weights"] for w in ws])
+
+    if not np.array_equal(flat(first), flat(again)):
+        fail(
+            call,
+            "two runs with seed=5 ended with different weights",
+            "the same weights: the same seed gives the same result",
+            "call lstm_lab.models.set_seed(seed) before building the model",
+        )
+    if np.array_equal(flat(first), flat(other)):
+        fail(
+            called("run_lifecycle", ramp(), units=3, epochs=1, seed=6, _names=["series"]),
+            "the same weights as with seed=5",
+            "other weights: the seed chooses the initial weights",
+            "seed with set_seed(seed), the argument, not a fixed number",
         )
 
 
