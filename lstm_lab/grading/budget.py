@@ -15,6 +15,32 @@ import contextlib
 import threading
 import time
 
+#: The Gradescope zip's default time per exercise (seconds of calls into the submission): at
+#: least four times what the reference took at half a CPU (benchmarks/grade.py --gradescope:
+#: ex01 15 s, ex04 6 s, ex05 66 s), so that an endless loop in one exercise leaves the others
+#: their time inside the 10 minutes. Re-run the benchmark when the suite changes.
+EXERCISE_TIME_LIMITS = {
+    "ex01_lifecycle": 120,
+    "ex02_windows": 60,
+    "ex03_labels": 60,
+    "ex04_stateful": 60,
+    "ex05_training": 300,
+}
+
+#: Each trainer's share of its exercise's time limit, where an exercise has one: its calls may
+#: take at most that share, so one slow function cannot spend another's time, and a function
+#: that runs out is named with its own time. The functions of an exercise not listed here share
+#: what is left of it. Set from what the reference's calls took per function (a grade's
+#: ``extra_data.function_seconds``, 2026-12-01, 2 cores): run_lifecycle 93 % of ex01's time;
+#: train_stateful 58 %, train_stateless 25 %, train_per_timestep 17 % of ex05's. The shares keep
+#: each trainer about the same margin, 4.4-4.9 times its time at half a CPU.
+FUNCTION_SHARES = {
+    "ex01_lifecycle.run_lifecycle": 0.9,
+    "ex05_training.train_stateful": 0.58,
+    "ex05_training.train_stateless": 0.24,
+    "ex05_training.train_per_timestep": 0.18,
+}
+
 
 class Budget:
     """Time limits across all proxies of this judge, and what each exercise spent.
@@ -34,6 +60,8 @@ class Budget:
         self._local = threading.local()
         self._charging = threading.Lock()
         self.spent: dict[str, float] = {}
+        #: What each target function's calls took (``module.function``), every exercise.
+        self.spent_by_function: dict[str, float] = {}
 
     @property
     def exercise(self) -> str | None:
@@ -70,12 +98,31 @@ class Budget:
             return self.per_exercise.get(module, self.per_exercise.get("*"))
         return self.per_exercise
 
-    def limit_of(self, scope: str | None) -> float:
-        """The seconds ``scope`` (an exercise, or "the grade") may take in all."""
-        return (self.total if scope == "the grade" else self.exercise_limit(scope)) or 0.0
+    def function_limit(self, function: str | None) -> float | None:
+        """The seconds the calls of ``function`` (``module.function``) may take in all: its share
+        of its exercise's limit (``FUNCTION_SHARES``; unlisted functions of an exercise share
+        what the listed ones leave), or ``None`` where its exercise has no limit or no shares."""
+        if not function or "." not in function:
+            return None
+        module = function.split(".", 1)[0]
+        limit = self.exercise_limit(module)
+        listed = {f: s for f, s in FUNCTION_SHARES.items() if f.startswith(module + ".")}
+        if limit is None or not listed:
+            return None
+        if function in listed:
+            return limit * listed[function]
+        return limit * max(0.0, 1.0 - sum(listed.values()))
 
-    def remaining(self, charged: bool) -> tuple[float, str | None]:
-        """Seconds left for a call, and what limits it (``None``: nothing)."""
+    def limit_of(self, scope: str | None) -> float:
+        """The seconds ``scope`` (an exercise, a function, or "the grade") may take in all."""
+        if scope == "the grade":
+            return self.total or 0.0
+        if scope and "." in scope:
+            return self.function_limit(scope) or 0.0
+        return self.exercise_limit(scope) or 0.0
+
+    def remaining(self, charged: bool, function: str | None = None) -> tuple[float, str | None]:
+        """Seconds left for a call (of ``function``), and what limits it (``None``: nothing)."""
         left, scope = float("inf"), None
         if self.deadline is not None:
             left, scope = self.deadline - time.monotonic(), "the grade"
@@ -84,13 +131,57 @@ class Budget:
             mine = limit - self.spent.get(self.exercise, 0.0)
             if mine < left:
                 left, scope = mine, self.exercise
+        share = self.function_limit(function) if charged else None
+        if share is not None and share - self.spent_by_function.get(function, 0.0) < left:
+            left, scope = share - self.spent_by_function.get(function, 0.0), function
         return left, scope
 
-    def charge(self, seconds: float) -> None:
+    def charge(self, seconds: float, function: str | None = None) -> None:
         exercise = self.exercise
-        if exercise is not None:
-            with self._charging:
+        with self._charging:
+            if exercise is not None:
                 self.spent[exercise] = self.spent.get(exercise, 0.0) + seconds
+            if function:
+                self.spent_by_function[function] = (
+                    self.spent_by_function.get(function, 0.0) + seconds
+                )
+
+
+#: How much slower the submitted grade's box (half a CPU, 768 MB: Gradescope's default) runs
+#: the reference than a machine with this many CPUs: 136 s there against 74 s on one core and
+#: 38 s on two (benchmarks/README.md, 2026-11); more cores are taken as two (an underestimate).
+SLOWER_THERE = {1: 136 / 74, 2: 136 / 38}
+
+
+def slower_there(cpus: float) -> float:
+    """The factor for a machine of ``cpus`` CPUs (at least 1: half a CPU is the box itself)."""
+    if cpus < 1:
+        return 136 / 74 * cpus
+    return SLOWER_THERE[1] + (SLOWER_THERE[2] - SLOWER_THERE[1]) * min(cpus - 1, 1.0)
+
+
+def predicted_overruns(spent: dict, by_function: dict, limits: dict, factor: float) -> list[str]:
+    """Lines warning of the time limits a submitted grade would apply: each exercise of
+    ``limits`` and each function with a share (``FUNCTION_SHARES``) whose time here, times
+    ``factor``, would not fit there. Empty when everything fits."""
+    budget = Budget()
+    budget.per_exercise = dict(limits)
+    lines = []
+    for exercise, limit in limits.items():
+        there = spent.get(exercise, 0.0) * factor
+        if there > limit:
+            lines.append(
+                f"{exercise}: {spent[exercise]:.0f} s here, about {there:.0f} s on the grader, "
+                f"over its {limit:g} s: the tests left when it runs out would fail there"
+            )
+    for function, seconds in sorted(by_function.items()):
+        share = budget.function_limit(function)
+        if share is not None and seconds * factor > share:
+            lines.append(
+                f"{function}: {seconds:.0f} s here, about {seconds * factor:.0f} s on the "
+                f"grader, over its share of {share:.0f} s: its tests left then would fail there"
+            )
+    return lines
 
 
 def parse_exercise_limits(values) -> float | dict | None:

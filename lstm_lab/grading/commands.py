@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from ..target import MODULES, TargetError, project_root, resolve
-from . import settings
+from . import budget, settings
 from .suite import HIDDEN, PRIVATE, find_suite, graded_paths, with_hidden
 
 #: Exercises whose reference needs NumPy only: grading just these, workers skip TensorFlow.
@@ -29,17 +29,8 @@ NUMPY_PRELOAD = "numpy,pandas,sklearn.model_selection,lstm_lab.data"
 GRADESCOPE_TIME_LIMIT = 540
 #: The Gradescope zip's default limit on one call: an endless loop costs 4 minutes once.
 GRADESCOPE_CALL_TIMEOUT = 240
-#: The Gradescope zip's default time per exercise (seconds of calls into the submission): at
-#: least four times what the reference took at half a CPU (benchmarks/grade.py --gradescope:
-#: ex01 15 s, ex04 6 s, ex05 66 s), so that an endless loop in one exercise leaves the others
-#: their time inside the 10 minutes. Re-run the benchmark when the suite changes.
-EXERCISE_TIME_LIMITS = {
-    "ex01_lifecycle": 120,
-    "ex02_windows": 60,
-    "ex03_labels": 60,
-    "ex04_stateful": 60,
-    "ex05_training": 300,
-}
+#: The Gradescope zip's default time per exercise (``budget.EXERCISE_TIME_LIMITS``).
+EXERCISE_TIME_LIMITS = budget.EXERCISE_TIME_LIMITS
 
 
 # -- grade -----------------------------------------------------------------------------------------

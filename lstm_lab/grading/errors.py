@@ -135,13 +135,21 @@ class NotCalledAgain(CallTimeout):
 class OutOfTime(CallTimeout):
     """The exercise (or the whole grade) used up the time it may take."""
 
-    def __init__(self, where: str, seconds: float, scope: str):
-        super().__init__(
-            where,
-            seconds,
-            f"{where} was not called: {scope} used up its {seconds:g} s of grading time. "
-            "Hint: the reference needs far less; look for slow loops or too many epochs.",
-        )
+    def __init__(self, where: str, seconds: float, scope: str, share_of: str = ""):
+        self.scope = scope
+        if share_of:  # one function's share of its exercise's time
+            text = (
+                f"{where} was not called: the calls of {scope} used up its {seconds:g} s, its "
+                f"share of {share_of}'s grading time (another function's slowness cannot cost "
+                f"it: each has its own share). Hint: the reference needs far less; look for slow "
+                "loops, one fit call per epoch, or too many epochs."
+            )
+        else:
+            text = (
+                f"{where} was not called: {scope} used up its {seconds:g} s of grading time. "
+                "Hint: the reference needs far less; look for slow loops or too many epochs."
+            )
+        super().__init__(where, seconds, text)
 
 
 class Tampered(GradingFailure):

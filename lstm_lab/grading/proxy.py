@@ -358,9 +358,9 @@ class TargetProxy:
         if settings_.call_timeout_max is not None:
             seconds = min(seconds, settings_.call_timeout_max)
         charged = not self.trusted
-        left, scope = BUDGET.remaining(charged)
+        left, scope = BUDGET.remaining(charged, key)
         if left <= 0:
-            raise errors.OutOfTime(where, BUDGET.limit_of(scope), scope)
+            raise self._out_of_time(where, scope)
         if self._proc is not None and self._module != self._worker_module():
             self._stop_gently()  # another exercise's worker: it serves its own tests only
         if self._proc is None or self._proc.poll() is not None:
@@ -384,7 +384,7 @@ class TargetProxy:
             ) from None
         finally:
             if charged:
-                BUDGET.charge(time.monotonic() - call.start)
+                BUDGET.charge(time.monotonic() - call.start, key)
             if self.caged and self._proc is not None:
                 self._sweep()
         return self._conclude(answer, where, key, call)
@@ -427,7 +427,7 @@ class TargetProxy:
         the call's own limit (the function is then not called again)."""
         self._restart()
         if time.monotonic() >= call.limit_end - 0.01 and scope is not None and left < seconds:
-            return errors.OutOfTime(where, BUDGET.limit_of(scope), scope)
+            return self._out_of_time(where, scope)
         if call.importing is not None:
             module, limit = call.importing, call.import_limit
             self._broken_modules[module] = (
@@ -442,10 +442,19 @@ class TargetProxy:
                 "module level code to definitions.",
             )
         self._broken[key] = (
-            f"an earlier call of {key} did not return within {seconds:g} s",
+            f"a call of {key} did not return within {seconds:g} s",
             seconds,
         )
         return errors.CallTimeout(where, seconds)
+
+    @staticmethod
+    def _out_of_time(where: str, scope: str) -> errors.OutOfTime:
+        """The grade, an exercise or one function (its share) used up its time."""
+        if scope and "." in scope:
+            exercise = scope.split(".", 1)[0]
+            of = f"{exercise} ({BUDGET.exercise_limit(exercise):g} s)"
+            return errors.OutOfTime(where, round(BUDGET.limit_of(scope), 1), scope, of)
+        return errors.OutOfTime(where, BUDGET.limit_of(scope), scope)
 
     def _conclude(self, answer: dict, where: str, key: str, call: _Call):
         """The answer's value, or the target's failure; recycles a worker grown too big."""
@@ -520,10 +529,13 @@ class TargetProxy:
         return self.request(request, where, timeout=timeout, module=module)
 
     def scenario(self, name: str, *args, timeout: float | None = None, **kwargs):
-        """``lstm_lab.grading.scenarios.<name>(modules, *args, **kwargs)`` in the worker."""
-        where = kwargs.pop("where", None) or name
+        """``lstm_lab.grading.scenarios.<name>(modules, *args, **kwargs)`` in the worker.
+
+        Messages name the target's function the scenario runs (``scenario_call``), never the
+        probe; a timeout or repeated crash strikes out that function."""
+        key, call = scenario_call(name, args, kwargs)
+        where = kwargs.pop("where", None) or call
         request = {"op": "scenario", "name": name, "args": list(args), "kwargs": kwargs}
-        key = name + (f"({args[0]})" if args and isinstance(args[0], str) else "")
         return self.request(request, where, timeout=timeout, key=key)
 
     def ping(self, timeout: float = 60.0) -> bool:
@@ -534,6 +546,48 @@ class TargetProxy:
     def pid(self) -> int | None:
         """The worker's process id, if one runs."""
         return None if self._proc is None else self._proc.pid
+
+
+#: The target's function each scenario runs: ``(module, function)``; ``None`` for the function:
+#: the scenario's first argument names it (the trainers).
+SCENARIO_CALLS = {
+    "regressor_probe": ("ex01_lifecycle", "build_regressor"),
+    "lifecycle_probe": ("ex01_lifecycle", "run_lifecycle"),
+    "stateful_classifier_probe": ("ex04_stateful", "build_stateful_classifier"),
+    "classifier_behaviour_probe": ("ex04_stateful", "build_stateful_classifier"),
+    "reset_states_probe": ("ex04_stateful", "reset_states"),
+    "reset_states_model_probe": ("ex04_stateful", "reset_states"),
+    "reset_callback_probe": ("ex04_stateful", "ResetStatesEvery"),
+    "reset_callback_execution_probe": ("ex04_stateful", "ResetStatesEvery"),
+    "stateful_pass_probe": ("ex04_stateful", "ResetStatesEvery"),
+    "stateful_pass_execution_probe": ("ex04_stateful", "ResetStatesEvery"),
+    "train_probe": ("ex05_training", None),
+    "train_inputs_probe": ("ex05_training", None),
+    "train_on_reference_probe": ("ex05_training", None),
+}
+_TRAINER_ARGS = "X_train, y_train, X_val, y_val"
+
+
+def scenario_call(name: str, args, kwargs) -> tuple[str, str]:
+    """``(key, call)`` for a scenario: the target's ``module.function`` it runs, and the call as
+    a student would write it (``ex05_training.train_stateful(X_train, y_train, X_val, y_val,
+    batch_size=10, chunk=5, seed=0)`` for a trainer). A scenario not in ``SCENARIO_CALLS``
+    is named by the exercise being graded."""
+    if name == "call_checking_inputs" and len(args) >= 2:
+        key = f"{args[0]}.{args[1]}"
+        return key, key
+    module, function = SCENARIO_CALLS.get(name, (BUDGET.exercise, None))
+    if function is None and module == "ex05_training" and args and isinstance(args[0], str):
+        key = f"{module}.{args[0]}"
+        named = ", ".join(
+            f"{k}={v!r}" for k, v in kwargs.items() if isinstance(v, (int, float, str, bool))
+        )
+        return key, f"{key}({_TRAINER_ARGS}{', ' + named if named else ''})"
+    if function is None:
+        key = f"{module or 'the target'}'s code (checked by {name})"
+        return key, key
+    key = f"{module}.{function}"
+    return key, key
 
 
 def _uid(pid: int) -> int | None:
