@@ -39,8 +39,8 @@ CONVENTIONS = """\
   feature (`f = 1`). Whatever you hand to Keras as input is `float32` and 3-D,
   `(samples, timesteps, features)`, whatever the rank and dtype of what you were given.
 - **Bad input.** A wrong rank, a size that is 0 or negative, sizes that do not divide, NaN, or
-  lengths that disagree (`len(y)` longer *or* shorter than `n`) raise `ValueError`, and the
-  message names the argument at fault and the rule it broke (for example
+  lengths that disagree (`len(y)` longer *or* shorter than `n`) raise `ValueError` (or a
+  subclass of it), and the message names the argument at fault and the rule it broke (for example
   `ValueError("window must be between 1 and L = 20, got 0")`). A `ValueError` that Python or
   NumPy raises by accident (unpacking `n, L, f = X.shape` of a 1-D `X`) does not name the
   argument, and the tests do not count it.

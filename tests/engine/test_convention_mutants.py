@@ -163,3 +163,15 @@ def test_the_conventions_judge_the_mutant(mutant, batch, tmp_path_factory):
         assert cases, f"{label}: CATCHES names {name}, which did not run"
         survived = sorted(case for case, status in cases.items() if status != "failed")
         assert not survived, f"the mistake survived: {label} passed {survived}"
+
+
+def test_the_conventions_know_how_the_proxy_words_an_unsendable_answer():
+    # A function that accepts bad input and returns a model is told "it returned", not "it
+    # raised TypeError": test_conventions.UNSENDABLE must be the start of the proxy's wording.
+    import re
+
+    from lstm_lab.grading import errors
+
+    prefix = re.search(r'UNSENDABLE = "([^"]+)"', (RUBRIC / "test_conventions.py").read_text())
+    error = errors.from_answer({"kind": "unsendable", "message": "Sequential"}, "ex04.f")
+    assert prefix and error.message.startswith(prefix[1]), error.message

@@ -105,6 +105,8 @@ CONTRACT = {
 #: A call that should be refused at once may still run (a function that checks nothing): this
 #: long at most, so that a missing check costs its case and little of the exercise's time.
 BAD_CALL_TIMEOUT = 60
+#: How the proxy words a call that returned what cannot travel to the judge (``errors``).
+UNSENDABLE = "returned something that is not plain data"
 
 
 def module_of(function: str) -> str:
@@ -295,6 +297,13 @@ def expect_rejected(target, bad: Bad) -> None:
         result = target.call(module, bad.function, *args, timeout=BAD_CALL_TIMEOUT, **kwargs)
     except StudentError as error:
         said = f"it raised {error.type_name}: {error.message}"
+        if error.message.startswith(UNSENDABLE):  # it returned a model, a TrainResult...
+            fail(
+                call,
+                "it returned (an object the judge cannot receive, such as a model)",
+                expected,
+                f"nothing refused {bad.argument}: check it first and {example}",
+            )
         if error.hint:  # a Keras 2 habit crashed before any check: its migration hint
             fail(call, said, expected, error.hint)
         if not error.is_a("ValueError"):
@@ -349,8 +358,9 @@ del _function, _test
 DTYPES = st.sampled_from([np.float64, np.float32, np.int64])
 
 
-def expect_keras_input(array, shape: tuple, call: str, what: str, given_dtype) -> None:
-    """``array`` is float32 of ``shape`` (3-D): what Keras is given."""
+def expect_keras_input(array, shape: tuple, call: str, what: str, given_dtype, rows: str) -> None:
+    """``array`` is float32 of ``shape`` (3-D): what Keras is given; ``rows`` says how many rows
+    there must be, for the hint when there are not."""
     array = as_array(array, call, what)
     if array.ndim != 3:
         fail(
@@ -359,7 +369,13 @@ def expect_keras_input(array, shape: tuple, call: str, what: str, given_dtype) -
             f"shape {shape}: 3-D (samples, timesteps, features)",
             "add the features axis (X[..., np.newaxis]) when the input is 2-D",
         )
-    expect_shape(array, shape, call, what)
+    if array.shape[0] != shape[0]:
+        hint = f"{rows}: is a range one short, or one too long?"
+    elif array.shape[1:] != shape[1:]:
+        hint = "each row is (timesteps, features): the features axis comes last"
+    else:
+        hint = None
+    expect_shape(array, shape, call, what, hint)
     if array.dtype != np.float32:
         hint = "convert with np.asarray(X, dtype=np.float32)"
         if np.dtype(given_dtype) != np.float64:
@@ -376,7 +392,7 @@ def test_to_supervised_returns_float32_3d_inputs(target, data, lag, dtype):
     lag = 1 + (lag - 1) % (len(series) - 1)
     call = called("to_supervised", series, lag=lag, _names=["series"])
     X, y = unpack(target.call("ex01_lifecycle", "to_supervised", series, lag), 2, call, "(X, y)")
-    expect_keras_input(X, (len(series) - lag, lag, 1), call, "X", dtype)
+    expect_keras_input(X, (len(series) - lag, lag, 1), call, "X", dtype, "len(series) - lag rows")
     expect_shape(as_array(y, call, "y"), (len(series) - lag,), call, "y", "one target per row")
 
 
@@ -395,7 +411,9 @@ def test_sliding_windows_returns_float32_3d_inputs(target, data, fraction, dtype
         target.call("ex02_windows", "sliding_windows", X, y, window), 2, call, "(Xw, yw)"
     )
     starts = length - window + 1
-    expect_keras_input(Xw, (n * starts, window, features), call, "Xw", dtype)
+    expect_keras_input(
+        Xw, (n * starts, window, features), call, "Xw", dtype, "n * (L - window + 1) windows"
+    )
     expect_shape(as_array(yw, call, "yw"), (n * starts,), call, "yw", "one label per window")
 
 
@@ -418,8 +436,22 @@ def test_window_dataset_returns_float32_3d_inputs(target, X3, window, dtype):
     result = target.call("ex02_windows", "window_dataset", X, y, window, 0.25, 0)
     parts = unpack(result, 4, call, "(Xw_train, Xw_val, yw_train, yw_val)")
     starts = length - window + 1
-    expect_keras_input(parts[0], (6 * starts, window, features), call, "Xw_train", dtype)
-    expect_keras_input(parts[1], (2 * starts, window, features), call, "Xw_val", dtype)
+    expect_keras_input(
+        parts[0],
+        (6 * starts, window, features),
+        call,
+        "Xw_train",
+        dtype,
+        "L - window + 1 per sequence",
+    )
+    expect_keras_input(
+        parts[1],
+        (2 * starts, window, features),
+        call,
+        "Xw_val",
+        dtype,
+        "L - window + 1 per sequence",
+    )
 
 
 @exercise("ex03_labels", points=1)
@@ -435,7 +467,9 @@ def test_stateful_batches_returns_float32_3d_inputs(target, data, dtype):
     Xs, ys = unpack(
         target.call("ex03_labels", "stateful_batches", X, y, batch_size, chunk), 2, call, "(Xs, ys)"
     )
-    expect_keras_input(Xs, (n * length // chunk, chunk, features), call, "Xs", dtype)
+    expect_keras_input(
+        Xs, (n * length // chunk, chunk, features), call, "Xs", dtype, "n * L // chunk rows"
+    )
     expect_shape(as_array(ys, call, "ys"), (n * length // chunk,), call, "ys", "a label per row")
 
 
@@ -604,9 +638,13 @@ def _right_answer(function, result, call, args, hint):
             .reshape(-1, chunk, features),
             np.repeat(y.reshape(n // batch, 1, batch), length // chunk, axis=1).reshape(-1),
         )
-    got = unpack(result, len(expected), call, f"{len(expected)} values")
-    for i, (value, want) in enumerate(zip(got, expected)):
-        what = "the result" if len(expected) == 1 else f"part {i + 1} of the result"
+    names = {
+        "to_supervised": ("X", "y"),
+        "sliding_windows": ("Xw", "yw"),
+        "stateful_batches": ("Xs", "ys"),
+    }.get(function, ("the result",))
+    got = unpack(result, len(expected), call, ", ".join(names))
+    for what, value, want in zip(names, got, expected):
         expect_close(as_array(value, call, what), want, call, what, hint, atol=1e-6)
 
 
