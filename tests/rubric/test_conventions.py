@@ -167,6 +167,14 @@ def _lengths(function: str, name: str, valid, n: int) -> list[Bad]:
     ]
 
 
+def _other_length(function: str) -> Bad:
+    """Validation sequences of another length than the training ones."""
+    return Bad(
+        function, "X_val", "other-L", "X_val must have the length of X_train's sequences",
+        {"X_val": _XV[:, :5]},
+    )  # fmt: skip
+
+
 def _windows(function: str, X) -> list[Bad]:
     length = np.shape(X)[1]
     return [
@@ -249,6 +257,7 @@ BAD = [
     *_lengths("train_stateless", "y_train", _YT, 8),
     *_lengths("train_stateless", "y_val", _YV, 4),
     *_ranks("train_stateless", "X_val", _XV.reshape(-1), allowed="2-D or 3-D"),
+    _other_length("train_stateless"),
     *_sizes("train_stateful", "batch_size", "chunk", "units", "epochs"),
     Bad(
         "train_stateful", "batch_size", "not-dividing", "batch_size must divide len(X_train)",
@@ -256,9 +265,11 @@ BAD = [
     ),
     Bad("train_stateful", "chunk", "not-dividing", "chunk must divide L", {"chunk": 4}),
     *_lengths("train_stateful", "y_train", _YT, 8),
+    _other_length("train_stateful"),
     Bad("train_stateful", "X_train", "nan", "X_train must not hold NaN", {"X_train": _nan(_XT)}),
     *_sizes("train_per_timestep", "units", "epochs"),
     *_lengths("train_per_timestep", "y_val", _YV, 4),
+    _other_length("train_per_timestep"),
     Bad(
         "train_per_timestep", "X_train", "1-D", "X_train must be 2-D or 3-D",
         {"X_train": _XT.reshape(-1)},
