@@ -172,8 +172,8 @@ defaults of the autograder; your instructor may choose others):
 - any one call: {call_timeout:g} s.
 
 These are at least four times what the reference solutions need on that machine. Grading here
-has no time limit of its own beyond {local_call:g} s for most single calls; to grade under the
-submitted limits (on a faster machine they are easier to meet):
+{local_limits}; to grade under the submitted limits (on a faster machine they are easier to
+meet):
 
     {limits_command}
 
@@ -229,6 +229,19 @@ def time_limits_text() -> str:
     )
 
 
+def local_limits(chosen) -> str:
+    """What a grade in the bundle limits by default (``settings``), in words."""
+    said = [
+        f"stops after {chosen.time_limit:g} s in all"
+        if chosen.time_limit
+        else "has no limit on the whole grade"
+    ]
+    if chosen.exercise_time_limit:
+        said.append(f"limits each exercise ({', '.join(chosen.exercise_time_limit)})")
+    said.append(f"lets most single calls take {chosen.call_timeout:g} s")
+    return ", ".join(said[:-1]) + " and " + said[-1]
+
+
 def student_readme(checks) -> str:
     """The bundle's README, its figures read from the suite (``handout.points``) and from the
     autograder's defaults."""
@@ -249,7 +262,7 @@ def student_readme(checks) -> str:
         time_limit=limits["time_limit"],
         call_timeout=limits["call_timeout"],
         exercise_limits="\n".join(f"  - {m}: {s:g} s;" for m, s in limits["exercise"].items()),
-        local_call=settings.Settings().call_timeout,
+        local_limits=local_limits(settings.Settings()),
         limits_command=limits_command(limits),
     )
 

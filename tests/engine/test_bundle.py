@@ -17,7 +17,7 @@ import zipfile
 import pytest
 from engine_support import ROOT, assemble, clean_env
 
-from lstm_lab.grading import bundle, commands, handout
+from lstm_lab.grading import bundle, commands, handout, settings
 
 
 @pytest.fixture(scope="module")
@@ -135,14 +135,25 @@ def test_the_readme_points_to_the_handout_and_states_points_and_limits(
     for module, seconds in commands.EXERCISE_TIME_LIMITS.items():
         assert f"{module}: {seconds:g} s" in text, module
     assert bundle.limits_command() in text
+    assert bundle.local_limits(settings.Settings()) in text
     handout_text = (student_bundle / "HANDOUT.md").read_text()
     assert f"after {limits['time_limit']:g} s in all" in handout_text
+
+
+def test_the_local_limits_are_worded_from_the_settings():
+    chosen = settings.Settings()
+    assert bundle.local_limits(chosen.replace(time_limit=None, exercise_time_limit=())) == (
+        f"has no limit on the whole grade and lets most single calls take {chosen.call_timeout:g} s"
+    )
+    words = bundle.local_limits(
+        chosen.replace(time_limit=600, exercise_time_limit=("ex05_training=300",))
+    )
+    assert words.startswith("stops after 600 s in all, limits each exercise (ex05_training=300)")
 
 
 def test_the_limits_command_parses_as_the_submitted_grades_options():
     # The command the README gives is a grade with the autograder's own limits.
     from lstm_lab.cli import build_parser
-    from lstm_lab.grading import settings
 
     args = build_parser().parse_args(bundle.limits_command().split()[1:])
     chosen = settings.Settings().replace(**settings.given(args))
