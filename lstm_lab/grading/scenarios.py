@@ -323,6 +323,143 @@ def _weights_by_layer(model) -> list[list[np.ndarray]]:
     ]
 
 
+def _build_functional(spec: dict, side: bool = False):
+    """The spec's model as a functional ``keras.Model(inputs, outputs)`` (a nested
+    ``Sequential`` is then a layer of a functional model). With ``side``, a second output
+    ``Discretization`` on the inputs: a layer that has ``reset_state`` (of its adapted bins) but
+    no ``stateful``, and holds no recurrent state."""
+    keras = _keras()
+    inputs = keras.Input(batch_shape=tuple(spec["batch_shape"]))
+    out = inputs
+    for layer in _spec_layers(spec["layers"]):
+        out = layer(out)
+    outputs = [out, keras.layers.Discretization(bin_boundaries=[0.5])(inputs)] if side else out
+    model = keras.Model(inputs, outputs)
+    if "weights" in spec:
+        model.set_weights([np.asarray(w, dtype=np.float32) for w in spec["weights"]])
+    return model
+
+
+def _first_output(value) -> np.ndarray:
+    return _numpy(value[0] if isinstance(value, (list, tuple)) else value)
+
+
+def reset_states_model_probe(modules, spec, x, functional=False, side=False):
+    """``reset_states_probe`` on the judge's model built as a functional model (``functional``),
+    optionally with a non-recurrent layer that has ``reset_state`` (``side``); also reports
+    ``stateful``, how many stateful layers the model holds, and ``side_bins``, the side layer's
+    bins after the reset (a reset of that layer would be the target's doing)."""
+    model = _build_functional(spec, side) if functional else _build(spec)
+    x = np.asarray(x, dtype="float32")
+    first = _first_output(model(x))
+    second = _first_output(model(x))
+    before = _states(model)
+    count = modules.get("ex04_stateful").reset_states(model)
+    after = _states(model)
+    third = _first_output(model(x))
+    return {
+        "layer_weights": _weights_by_layer(model),
+        "count": count if isinstance(count, (int, np.integer)) else repr(count),
+        "stateful": len(_stateful_layers(model)),
+        "before": before,
+        "after": after,
+        "first": first,
+        "second": second,
+        "after_reset": third,
+    }
+
+
+def reset_callback_execution_probe(
+    modules, batches, spec, x, y, steps_per_execution, epochs=2, functional=False
+):
+    """``reset_callback_probe`` with ``compile(steps_per_execution=...)``: Keras then calls the
+    batch hooks once per execution, with the index of its first batch. Also returns ``seen``,
+    the batch indices the hooks were called with in each phase."""
+    keras = _keras()
+    model = _build_functional(spec) if functional else _build(spec)
+    model.compile(
+        optimizer="sgd", loss="binary_crossentropy", steps_per_execution=steps_per_execution
+    )
+    target_cls = modules.get("ex04_stateful").ResetStatesEvery
+    resets: dict[str, list] = {"fit": [], "evaluate": [], "predict": []}
+    seen: dict[str, list] = {"fit": [], "evaluate": [], "predict": []}
+    phase = {"name": "fit", "epoch": 0}
+
+    def key(batch):
+        return [phase["epoch"], int(batch)] if phase["name"] == "fit" else int(batch)
+
+    class Dirty(keras.callbacks.Callback):
+        def _dirty(self, batch, logs=None):
+            seen[phase["name"]].append(key(batch))
+            _set_states(self.model, 1.0)
+
+        on_train_batch_begin = on_test_batch_begin = on_predict_batch_begin = _dirty
+
+        def on_epoch_begin(self, epoch, logs=None):
+            phase["epoch"] = epoch
+
+    class Watch(keras.callbacks.Callback):
+        def _watch(self, batch, logs=None):
+            if _states_are_zero(self.model):
+                resets[phase["name"]].append(key(batch))
+
+        on_train_batch_begin = on_test_batch_begin = on_predict_batch_begin = _watch
+
+    bs = spec["batch_shape"][0]
+    x = np.asarray(x, dtype="float32")
+    y = np.asarray(y, dtype="float32")
+
+    def callbacks():
+        return [Dirty(), target_cls(batches), Watch()]
+
+    model.fit(x, y, batch_size=bs, epochs=epochs, shuffle=False, verbose=0, callbacks=callbacks())
+    phase["name"] = "evaluate"
+    model.evaluate(x, y, batch_size=bs, verbose=0, callbacks=callbacks())
+    phase["name"] = "predict"
+    model.predict(x, batch_size=bs, verbose=0, callbacks=callbacks())
+    return {"resets": resets, "seen": seen, "steps": len(x) // bs}
+
+
+def stateful_pass_execution_probe(
+    modules, batches, spec, xs, batch_size, steps_per_execution, functional=False
+):
+    """``stateful_pass_probe`` with ``compile(steps_per_execution=...)`` (and the judge's model
+    built functional if asked)."""
+    model = _build_functional(spec) if functional else _build(spec)
+    model.compile(optimizer="sgd", loss="mse", steps_per_execution=steps_per_execution)
+    callback = modules.get("ex04_stateful").ResetStatesEvery(batches)
+    _set_states(model, 0.5)  # a dirty start: the callback must clear it before the first group
+    predictions = np.asarray(
+        model.predict(
+            np.asarray(xs, dtype="float32"), batch_size=batch_size, verbose=0, callbacks=[callback]
+        )
+    )
+    return {"predictions": predictions, "layer_weights": _weights_by_layer(model)}
+
+
+def classifier_behaviour_probe(modules, args, weights, x, y):
+    """``build_stateful_classifier(**args)`` (only the arguments given: the rest are its
+    defaults), then one ``train_on_batch`` from a zero state with the judge's ``weights`` on the
+    judge's batch ``(x, y)``: the loss and metrics it reports (computed before the update, by
+    name: ``metrics``) and the weights after it (``trained``), for the judge to compare with the
+    numbers and the optimizer's step it expects. States are zeroed here, not by target code."""
+    model = modules.get("ex04_stateful").build_stateful_classifier(**args)
+    out = describe_model(model)
+    out["metrics"] = out["trained"] = None
+    if [tuple(w.shape) for w in model.get_weights()] != [tuple(np.shape(w)) for w in weights]:
+        return out  # another architecture: the description says which
+    model.set_weights([np.asarray(w, dtype="float32") for w in weights])
+    out["set"] = _weights_by_layer(model)
+    for layer in _stateful_layers(model):
+        layer.reset_state()
+    metrics = model.train_on_batch(
+        np.asarray(x, dtype="float32"), np.asarray(y, dtype="float32"), return_dict=True
+    )
+    out["metrics"] = {str(k): float(np.asarray(v)) for k, v in dict(metrics).items()}
+    out["trained"] = _weights_by_layer(model)
+    return out
+
+
 # -- ex05 ----------------------------------------------------------------------------------------
 def _batch_watch(keras, log: list):
     """A callback that logs, for each batch, ``[index, zero, carried]``: whether the state it

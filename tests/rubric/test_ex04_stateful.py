@@ -13,6 +13,9 @@ from support import (
     judge_forward,
     judge_weights,
     model_layers,
+    spec_forward,
+    spec_weights,
+    stateful_count,
     with_weights,
 )
 
@@ -75,25 +78,107 @@ def test_build_stateful_classifier_layers_and_batch_shape(classifier):
         )
 
 
+def behaviour(target, args: dict, seed: int):
+    """``build_stateful_classifier(**args)`` trained one step on the judge's batch with the
+    judge's weights: the probe's report, the weights set and what the judge expects of the step:
+    ``p`` (the outputs from a zero state, by the NumPy LSTM) and labels ``y`` that make half of
+    the predictions right (accuracy 0.5, so a metric that is not accuracy shows)."""
+    batch, chunk = args["batch_size"], args.get("chunk", 1)
+    units, features = args.get("units", 8), args.get("features", 1)
+    judged = spec(batch, chunk, features, [["LSTM", {"units": units}], ["Dense", {"units": 1}]])
+    weights = judge_weights(judged, seed=seed)
+    x = np.random.default_rng(seed + 1).random((batch, chunk, features)).astype("float32")
+    p = oracle.classifier_forward(x, *weights).reshape(-1)
+    assert np.abs(p - 0.5).min() > 1e-3, "the judge's batch must have no output near 0.5"
+    y = (p > 0.5).astype(np.float64)
+    y[batch // 2 :] = 1 - y[batch // 2 :]
+    probe = target.scenario(
+        "classifier_behaviour_probe", args, with_weights(judged, weights)["weights"], x, y
+    )
+    return probe, weights, p, y
+
+
+def expect_adam_step(probe, weights, learning_rate, call):
+    """Adam's first step moves every weight by at most ``learning_rate``, and by that much
+    (within 1 %) each weight whose gradient is not tiny: the largest move is the rate."""
+    moves = np.concatenate(
+        [
+            np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)).ravel()
+            for after, before in zip(probe["trained"], weights)
+            for a, b in zip(after, before)
+        ]
+    )
+    largest = float(moves.max()) if moves.size else 0.0
+    if not 0.99 * learning_rate <= largest <= 1.0001 * learning_rate + 1e-7:
+        fail(
+            call + ", then trained one step with train_on_batch",
+            f"the largest change of a weight was {largest:.6g}",
+            f"{learning_rate:g}: Adam's first step moves a weight by the learning rate",
+            "compile with keras.optimizers.Adam(learning_rate=learning_rate); Keras 3 has no lr=",
+        )
+
+
+def expect_binary_classification(probe, p, y, call):
+    """The loss is binary cross-entropy and a metric is accuracy, by what they report."""
+    metrics = probe["metrics"]
+    loss, expected = metrics.get("loss"), oracle.binary_crossentropy(y, p)
+    if loss is None or not np.isclose(loss, expected, atol=1e-4, rtol=0):
+        fail(
+            call + ", then trained one step on a batch the judge chose",
+            f"it reported the loss {loss!r}",
+            f"{expected:.6f}, the binary cross-entropy of that batch",
+            "compile with loss='binary_crossentropy'",
+        )
+    others = {k: v for k, v in metrics.items() if k != "loss"}
+    accuracy = [k for k, v in others.items() if np.isclose(v, 0.5, atol=1e-6)]
+    wrong = [k for k in others if "acc" in k.lower() and k not in accuracy]
+    if not accuracy or wrong:
+        fail(
+            call + ", then trained one step on a batch where half the predictions are right",
+            f"it reported the metrics {others}",
+            "accuracy 0.5",
+            "compile with metrics=['accuracy']",
+        )
+
+
 @exercise(MODULE, points=1)
-def test_build_stateful_classifier_is_compiled_for_binary_classification(classifier):
-    probe, args = classifier
-    model = probe()
+def test_build_stateful_classifier_is_compiled_for_binary_classification(target, classifier):
+    # What the compiled model computes, on the judge's batch and weights: binary cross-entropy,
+    # accuracy, and Adam's first step at the learning rate given.
+    _, args = classifier
+    probe, weights, p, y = behaviour(target, args, seed=41)
     call = called("build_stateful_classifier", **args)
-    optimizer = model["optimizer"] or {}
-    if not model["compiled"] or optimizer.get("class") != "Adam":
+    optimizer = probe["optimizer"] or {}
+    if not probe["compiled"] or optimizer.get("class") != "Adam":
         fail(call, f"the optimizer was {optimizer.get('class')}", "a model compiled with Adam")
-    if not np.isclose(optimizer.get("learning_rate", -1), 0.02, rtol=1e-5):
+    if probe["metrics"] is None:
+        fail(call, "the model's weights were not those of LSTM(6) then Dense(1)", "those")
+    expect_weights_kept(probe["set"], weights, call)
+    expect_binary_classification(probe, p, y, call)
+    expect_adam_step(probe, weights, args["learning_rate"], call)
+
+
+@exercise(MODULE, points=1)
+def test_build_stateful_classifier_defaults(target):
+    # build_stateful_classifier(4) is build_stateful_classifier(4, chunk=1, units=8, features=1,
+    # learning_rate=0.01): the defaults, seen in the model and in its first training step.
+    probe, weights, p, y = behaviour(target, {"batch_size": 4}, seed=43)
+    call = called("build_stateful_classifier", 4)
+    signature = (
+        "the signature is build_stateful_classifier(batch_size, chunk=1, units=8, features=1, "
+        "learning_rate=0.01)"
+    )
+    if probe["input_shape"] != [4, 1, 1]:
         fail(
             call,
-            f"the learning rate was {optimizer.get('learning_rate')}",
-            "0.02",
-            "Adam(learning_rate=learning_rate); Keras 3 has no lr=",
+            f"the input's batch shape was {probe['input_shape']}",
+            "[4, 1, 1]: chunk and features default to 1",
+            signature,
         )
-    if "binary_crossentropy" not in str(model["loss"]).lower().replace(" ", "_"):
-        fail(call, f"the loss was {model['loss']!r}", "binary cross-entropy")
-    if not any("acc" in m for m in model["metrics"]):
-        fail(call, f"the metrics were {model['metrics']}", "['accuracy']")
+    units = [layer["config"].get("units") for layer in model_layers(probe)]
+    if not units or units[0] != 8 or probe["metrics"] is None:
+        fail(call, f"the layers had units {units}", "an LSTM of 8 units first", signature)
+    expect_adam_step(probe, weights, 0.01, call)
 
 
 @pytest.mark.needs_stateful("carry")
@@ -294,5 +379,179 @@ def test_reset_callback_gives_the_stateless_output_at_each_sequence_end(target, 
         call,
         "the output at each sequence's end",
         "every group must start from zeros, and nothing may reset inside a group",
+        atol=ORACLE_ATOL,
+    )
+
+
+# -- every stateful layer Keras has, nested models, several steps per execution (issue 16) --------
+def rs(layer, units, **config):
+    """A stateful recurrent layer of the judge's spec."""
+    return [layer, {"units": units, "stateful": True, **config}]
+
+
+DENSE = ["Dense", {"units": 1, "activation": "sigmoid"}]
+NESTED_GRU = ["Sequential", {"layers": [rs("GRU", 4, return_sequences=True)]}]
+NESTED_LAST_GRU = ["Sequential", {"layers": [rs("GRU", 4)]}]
+
+
+@exercise(MODULE, points=2)
+@pytest.mark.parametrize(
+    "layers, functional, side",
+    [
+        ([rs("GRU", 3), DENSE], False, False),
+        ([rs("SimpleRNN", 3), DENSE], False, False),
+        (
+            [rs("LSTM", 4, return_sequences=True), rs("GRU", 3, return_sequences=True)]
+            + [rs("SimpleRNN", 2), DENSE],
+            False,
+            False,
+        ),
+        ([NESTED_GRU, rs("SimpleRNN", 3), DENSE], True, False),
+        ([rs("LSTM", 3), DENSE], True, True),
+    ],
+    ids=["gru", "simple-rnn", "lstm-gru-simple-rnn", "functional-nesting", "lookup-layer"],
+)
+def test_reset_states_resets_every_kind_of_stateful_layer(target, layers, functional, side):
+    # GRU and SimpleRNN are stateful layers too; a Sequential may sit inside a functional model;
+    # a Discretization layer has reset_state() but is not stateful: it is neither reset nor
+    # counted. Call twice, reset, call again: the judge's output from a zero state.
+    x = np.random.default_rng(5).random((2, 4, 1))
+    judged = spec(2, 4, 1, layers)
+    weights = spec_weights(judged, seed=22)
+    probe = target.scenario(
+        "reset_states_model_probe", with_weights(judged, weights), x, functional, side
+    )
+    kinds = [name for name, _ in layers if name != "Dense"]
+    model = ("functional model" if functional else "Sequential") + f" of {kinds}" + (
+        " beside a Discretization layer" if side else ""
+    )
+    call = called("reset_states", f"<{model}>")
+    expect_weights_kept(probe["layer_weights"], weights, call)
+    expected = spec_forward(judged, weights, x)
+    expect_close(probe["first"], expected, call, "the first output", atol=ORACLE_ATOL)
+    count = stateful_count(judged)
+    if probe["count"] != count:
+        hint = "count the layers whose .stateful is true (GRU and SimpleRNN too)"
+        if side and probe["count"] == count + 1:
+            hint = "a layer with reset_state() is not stateful unless its .stateful is true"
+        elif functional:
+            hint += "; a model used as a layer has layers of its own: walk them too"
+        fail(call, f"it returned {probe['count']!r}", f"{count}, the number of layers reset", hint)
+    for i, states in enumerate(probe["after"]):
+        if any(np.any(s) for s in states):
+            fail(
+                call,
+                f"stateful layer {i} still held a non-zero state",
+                "all states zero",
+                "call layer.reset_state() on every layer whose .stateful is true, whatever its "
+                "class",
+            )
+    expect_close(
+        probe["after_reset"],
+        expected,
+        call,
+        "the output after the reset",
+        "after a reset the model must answer as it did from a fresh start",
+        atol=ORACLE_ATOL,
+    )
+
+
+@pytest.mark.needs_stateful("backprop")
+@exercise(MODULE, points=2)
+@pytest.mark.parametrize(
+    "every, steps, per_execution, layers, functional",
+    [
+        (4, 8, 2, [rs("GRU", 3, return_sequences=True), rs("SimpleRNN", 2), DENSE], False),
+        (3, 7, 3, [NESTED_GRU, rs("LSTM", 3), DENSE], True),
+    ],
+    ids=["gru-simple-rnn-2-steps-per-execution", "nested-3-steps-per-execution"],
+)
+def test_reset_callback_uses_the_batch_index_keras_passes(
+    target, every, steps, per_execution, layers, functional
+):
+    # With compile(steps_per_execution=k) Keras calls the batch hooks once per k batches, with the
+    # index of the first: the callback resets where that index is a multiple of `batches` (a
+    # count of its own calls is not the batch index). And it resets every stateful layer.
+    x = np.random.default_rng(6).random((2 * steps, 3, 1))
+    y = np.zeros(2 * steps)
+    judged = spec(2, 3, 1, layers)
+    probe = target.scenario(
+        "reset_callback_execution_probe", every, judged, x, y, per_execution, 1, functional
+    )
+    starts = list(range(0, steps, per_execution))
+    expected = [b for b in starts if b % every == 0]
+    call = called(f"ResetStatesEvery({every})") + (
+        f" in fit, evaluate and predict, {steps} batches each, compiled with "
+        f"steps_per_execution={per_execution}"
+    )
+    for phase in ("fit", "evaluate", "predict"):
+        seen = [b[1] if phase == "fit" else b for b in probe["seen"][phase]]
+        if seen != starts:
+            pytest.fail(
+                f"the judge's probe expected Keras to call the batch hooks at {starts} in "
+                f"{phase}, it called them at {seen}",
+                pytrace=False,
+            )
+        got = [b[1] if phase == "fit" else b for b in probe["resets"][phase]]
+        if got != expected:
+            fail(
+                call,
+                f"in {phase} it reset before batches {got}",
+                f"before {expected}",
+                "reset when the batch index Keras passes (not a count of calls) is a multiple "
+                "of batches, and reset every stateful layer, whatever its class: "
+                "reset_states(self.model)",
+            )
+
+
+@pytest.mark.needs_stateful("carry")
+@exercise(MODULE, points=1)
+@pytest.mark.parametrize(
+    "batch_size, chunk, per_execution, layers, functional",
+    [(2, 3, 2, None, False), (3, 2, 3, [NESTED_LAST_GRU, DENSE], True)],
+    ids=["lstm-2-steps-per-execution", "nested-gru-3-steps-per-execution"],
+)
+def test_reset_callback_gives_the_stateless_output_with_several_steps_per_execution(
+    target, batch_size, chunk, per_execution, layers, functional
+):
+    # The judge's layout of 6 sequences of 6 steps, predicted with steps_per_execution = k: the
+    # output at each sequence's end is the judge's output for the whole sequence from zeros.
+    n, length = 6, 6
+    X = np.random.default_rng(7).random((n, length, 1))
+    chunks, groups = length // chunk, n // batch_size
+    xs = (
+        X.reshape(groups, batch_size, chunks, chunk, 1)
+        .transpose(0, 2, 1, 3, 4)
+        .reshape(-1, chunk, 1)
+    )
+    judged = spec(batch_size, chunk, 1, layers)
+    weights = spec_weights(judged, seed=32)
+    probe = target.scenario(
+        "stateful_pass_execution_probe",
+        chunks,
+        with_weights(judged, weights),
+        xs,
+        batch_size,
+        per_execution,
+        functional,
+    )
+    last = [
+        g * chunks * batch_size + (chunks - 1) * batch_size + b
+        for g in range(groups)
+        for b in range(batch_size)
+    ]
+    got = np.asarray(probe["predictions"]).reshape(-1)[last]
+    call = called(f"ResetStatesEvery({chunks})") + (
+        f" while predicting 6 sequences of 6 steps, batch size {batch_size}, chunk {chunk}, "
+        f"steps_per_execution={per_execution}"
+    )
+    expect_weights_kept(probe["layer_weights"], weights, call)
+    expect_close(
+        got,
+        spec_forward(judged, weights, X).reshape(-1),
+        call,
+        "the output at each sequence's end",
+        "every group must start from zeros: reset where the batch index Keras passes is a "
+        "multiple of batches",
         atol=ORACLE_ATOL,
     )

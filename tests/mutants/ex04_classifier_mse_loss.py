@@ -1,0 +1,21 @@
+"""Mistake: compiled with mean squared error instead of binary cross-entropy (accuracy is still
+reported, so only the loss's value shows it)."""
+
+import keras
+
+MODULE = "ex04_stateful"
+KIND = "mistake"
+CATCHES = ["test_build_stateful_classifier_is_compiled_for_binary_classification"]
+SLOW = False
+
+
+def build_stateful_classifier(batch_size, chunk=1, units=8, features=1, learning_rate=0.01):
+    model = keras.Sequential(
+        [
+            keras.Input(batch_shape=(batch_size, chunk, features)),
+            keras.layers.LSTM(units, stateful=True),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse", metrics=["accuracy"])
+    return model
