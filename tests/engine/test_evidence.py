@@ -1,9 +1,9 @@
 """What a worker reports is evidence, not a verdict: a submission cannot make the relay answer
 for it, nor rewrite the probes that measure it into a pass.
 
-Each hostile submission (``hostile/relay_forward``, ``hostile/forge_probes``) is graded with the
-modules beside it: it scores at most what its honest part earns, and every other module keeps
-full marks.
+Each hostile submission (``hostile/relay_forward``, ``forge_probes``, ``patch_probes``,
+``outlive_module``, ``relay_poison``) is graded with the modules beside it: it scores at most what
+its honest part earns, and every other module keeps full marks.
 """
 
 from __future__ import annotations
@@ -66,3 +66,42 @@ def test_a_patched_probe_and_keras_fit_earn_nothing(tmp_path, reference):
     assert "keras.Model.fit" in messages, graded.output
     for module in ("ex02_windows", "ex03_labels"):
         assert graded.module_score(module) == reference.module_score(module), graded.output
+
+
+def test_what_a_module_leaves_in_its_interpreter_cannot_reach_another_modules_tests(
+    tmp_path, reference
+):
+    # ex02 leaves profile and trace hooks, a thread, signal handlers, an alarm, an atexit
+    # handler and a patched numpy.repeat, all aimed at ex03: ex03's tests run in a worker of
+    # their own and keep full marks.
+    target = assemble(tmp_path, "submission", HOSTILE / "outlive_module")
+    graded = grade(target, *args()[:4], tmp_path=tmp_path)
+    assert graded.module_score("ex03_labels") == reference.module_score("ex03_labels"), (
+        graded.output
+    )
+    got, top = graded.module_score("ex02_windows")
+    assert got <= reference.module_score("ex02_windows")[0], graded.output
+
+
+def test_a_poisoned_relay_is_the_asking_modules_fault_only(tmp_path, reference):
+    # ex05 asks the relay, at import, for questions over the size limit, answers over the message
+    # limit, and functions it is not allowed: each refused or failed for ex05 alone; the
+    # solutions' worker keeps every function the other modules' checks need.
+    target = assemble(tmp_path, "submission", HOSTILE / "relay_poison")
+    graded = grade(
+        target,
+        *args(),
+        "--exercise",
+        "ex05_training",
+        "--ahead",
+        "0",
+        "-k",
+        "not ex05 or train_per_timestep_converges",
+        tmp_path=tmp_path,
+        cheap=False,
+    )
+    for module in MODULES:
+        assert graded.module_score(module) == reference.module_score(module), graded.output
+    got, top = graded.module_score("ex05_training")
+    assert top > 0 and got <= top, graded.output
+    assert "refusing" not in graded.output and "struck" not in graded.output.lower()
