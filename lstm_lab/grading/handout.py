@@ -210,7 +210,9 @@ EXERCISES = (
         "lists under `loss`, `accuracy`, `val_loss` and `val_accuracy`. Validation is on whole "
         "validation sequences (the output after each one's last timestep, from a zero state), "
         "except for the stateless trainer, whose model only ever sees windows. Seed "
-        "everything from `seed`.",
+        "everything from `seed`. Bad input (a size below 1, labels that do not match their "
+        "sequences, validation sequences of another length than the training ones) raises "
+        "`ValueError`, naming the argument, before anything trains.",
         (
             Function(
                 "train_stateless",
