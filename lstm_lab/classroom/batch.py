@@ -388,6 +388,6 @@ def end_batch(session: Session, batch: gb.Batch) -> None:
 
 
 def record_notices(session: Session, batch: gb.Batch, notices) -> None:
-    for notice in notices:
+    for notice in dict.fromkeys(notices):  # a SOURCE given twice says it once
         session.add(gb.Notice(batch_id=batch.id, source=notice.source, message=notice.message))
     session.commit()

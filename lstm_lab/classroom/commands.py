@@ -86,6 +86,11 @@ def _add_grade(sub) -> None:
         action="store_true",
         help="grade again what is already graded (the old runs are kept)",
     )
+    _add_passed_on(grade)
+
+
+def _add_passed_on(grade: argparse.ArgumentParser) -> None:
+    """The flags passed on to each submission's ``lstm-lab grade``, and its timeout."""
     grade.add_argument(
         "--exercise",
         action="append",
@@ -166,11 +171,9 @@ def refusal(tests: Path) -> str | None:
 
 
 def grade_command(args: argparse.Namespace) -> int:
-    from sqlalchemy.orm import Session
-
     from ..grading.suite import find_suite
     from ..target import TargetError
-    from . import batch, gradebook, progress
+    from . import batch, gradebook
     from .sources import find_submissions
 
     try:
@@ -190,39 +193,49 @@ def grade_command(args: argparse.Namespace) -> int:
         hidden_visibility=args.hidden_visibility,
         time_limit=args.time_limit,
     )
-    jobs, why = batch.choose_jobs(args.jobs)
-    timeout = args.grade_timeout or ((args.time_limit + 300) if args.time_limit else None)
     with tempfile.TemporaryDirectory(prefix="lstm_lab_sources_") as scratch:
         found, notices = find_submissions(args.sources, Path(scratch))
-        with Session(engine, expire_on_commit=False) as session:
-            chosen = batch.start_batch(
-                session, batch.suite_version(tests), options, args.regrade, jobs, args.sources
-            )
-            batch.record_notices(session, chosen, notices)
-            pairs = batch.ingest(session, found, chosen, options)
-            todo = batch.plan_jobs(session, pairs, chosen)
-            for notice in notices:
-                print(f"{notice.source}: {notice.message}", flush=True)
-            print(f"{len(pairs)} submissions, {len(todo)} to grade, {why}", flush=True)
-            shown = progress.choose()
-            shown.start(len(todo), len(pairs) - len(todo))
-            coordinator = batch.Coordinator(
-                session,
-                chosen,
-                options,
-                batch.grade_args(options, args.tests and tests),
-                jobs,
-                timeout or batch.DEFAULT_GRADE_TIMEOUT,
-                shown,
-            )
-            try:
-                counts = coordinator.run(todo)
-            finally:
-                shown.close()
-            batch.end_batch(session, chosen)
+        counts = _grade_found(args, engine, tests, options, found, notices)
     done = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     print(f"done: {done or 'nothing to grade'} (lstm-lab class status --db {args.db})")
     return 0
+
+
+def _grade_found(args, engine, tests: Path, options, found, notices) -> dict:
+    """Record the batch and what was found, grade what needs it; the counts by status."""
+    from sqlalchemy.orm import Session
+
+    from . import batch, progress
+
+    jobs, why = batch.choose_jobs(args.jobs)
+    timeout = args.grade_timeout or ((args.time_limit + 300) if args.time_limit else None)
+    with Session(engine, expire_on_commit=False) as session:
+        chosen = batch.start_batch(
+            session, batch.suite_version(tests), options, args.regrade, jobs, args.sources
+        )
+        batch.record_notices(session, chosen, notices)
+        pairs = batch.ingest(session, found, chosen, options)
+        todo = batch.plan_jobs(session, pairs, chosen)
+        for notice in notices:
+            print(f"{notice.source}: {notice.message}", flush=True)
+        print(f"{len(pairs)} submissions, {len(todo)} to grade, {why}", flush=True)
+        shown = progress.choose()
+        shown.start(len(todo), len(pairs) - len(todo))
+        coordinator = batch.Coordinator(
+            session,
+            chosen,
+            options,
+            batch.grade_args(options, args.tests and tests),
+            jobs,
+            timeout or batch.DEFAULT_GRADE_TIMEOUT,
+            shown,
+        )
+        try:
+            counts = coordinator.run(todo)
+        finally:
+            shown.close()
+        batch.end_batch(session, chosen)
+    return counts
 
 
 # -- status, export, report ------------------------------------------------------------------------

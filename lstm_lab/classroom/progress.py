@@ -82,7 +82,7 @@ class Bar(Plain):
 
     def advance(self, student: str, run, retried: bool = False) -> None:
         self.failed += run.status != "graded" and not retried
-        self.bar.console.print(_line(student, run, retried))
+        self.bar.console.print(_line(student, run, retried), markup=False, highlight=False)
         self.bar.update(self.task, advance=0 if retried else 1, failed=self.failed)
 
     def close(self) -> None:

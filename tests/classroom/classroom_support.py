@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -123,12 +124,20 @@ def make_class(folder: Path, port: int, students=None) -> dict[str, Path]:
 
 def canvas_zip(submissions: dict[str, Path], zip_path: Path, late=()) -> Path:
     """The class as Canvas's "Download Submissions" zip: flat files named
-    ``name_[LATE_]id_subid_file``."""
+    ``name_[LATE_]id_subid_file``; a submission with folders in it was uploaded as one zip."""
     with zipfile.ZipFile(zip_path, "w") as archive:
         for number, (student, folder) in enumerate(sorted(submissions.items())):
             mark = "LATE_" if student in late else ""
             prefix = f"{student}_{mark}{1000 + number}_{5000 + number}_"
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            files = sorted(p for p in folder.rglob("*") if p.is_file())
+            if any(len(p.relative_to(folder).parts) > 1 for p in files):
+                inner = zip_path.with_name(f"{student}-upload.zip")
+                with zipfile.ZipFile(inner, "w") as upload:
+                    for path in files:
+                        upload.write(path, path.relative_to(folder).as_posix())
+                archive.write(inner, prefix + "lab.zip")
+                continue
+            for path in files:
                 archive.write(path, prefix + path.name)
     return zip_path
 
@@ -267,3 +276,16 @@ def render(page: Path) -> tuple[str, list]:
     match = re.search(r'data-images="([^"]*)"', done.stdout)
     assert match, f"the page never finished loading in Chromium:\n{done.stdout[:2000]}"
     return done.stdout, json.loads(html.unescape(match.group(1)))
+
+
+def new_database(server: str) -> str:
+    """A fresh database on ``server``: its SQLAlchemy URL."""
+    from sqlalchemy import create_engine, text
+
+    name = f"gradebook_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(server.replace("postgresql", "postgresql+psycopg") + "/postgres",
+                           isolation_level="AUTOCOMMIT")  # fmt: skip
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return f"{server}/{name}"

@@ -9,12 +9,21 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import uuid
 from pathlib import Path
 
 import pytest
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+def _newest_postgres() -> Path:
+    """Debian's PostgreSQL binaries, the newest version installed (15 on this machine)."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _newest_postgres()
 
 
 def pytest_configure(config):
@@ -28,10 +37,10 @@ def _as_postgres(command: list[str], user: str | None) -> list[str]:
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    """A PostgreSQL 15 cluster on 127.0.0.1 for this session (trust authentication, no fsync),
+    """A PostgreSQL cluster on 127.0.0.1 for this session (trust authentication, no fsync),
     run as the ``postgres`` user when the tests run as root; stopped at the end."""
     if not (PG_BIN / "initdb").is_file():
-        pytest.skip(f"PostgreSQL 15 is not installed here ({PG_BIN}/initdb; .ci/run installs it)")
+        pytest.skip(f"PostgreSQL is not installed here ({PG_BIN}/initdb; .ci/run installs it)")
     user = None
     if os.geteuid() == 0:
         try:
@@ -95,18 +104,12 @@ def postgres_server():
         shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture
-def postgres_db(postgres_server):
-    """A fresh database on the session's server: its SQLAlchemy URL."""
-    from sqlalchemy import create_engine, text
+@pytest.fixture(scope="module")
+def postgres_module_db(postgres_server):
+    """A fresh database on the session's server, for one test module: its URL."""
+    import classroom_support
 
-    name = f"gradebook_{uuid.uuid4().hex[:10]}"
-    server = postgres_server.replace("postgresql", "postgresql+psycopg")
-    engine = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return f"{postgres_server}/{name}"
+    return classroom_support.new_database(postgres_server)
 
 
 @pytest.fixture(scope="module")
