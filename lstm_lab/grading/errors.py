@@ -63,6 +63,25 @@ class ImportFailed(GradingFailure):
         )
 
 
+class SiblingMissing(ImportFailed):
+    """The module imports another exercise module that the submission does not have."""
+
+    def __init__(self, module: str, sibling: str):
+        self.module, self.sibling = module, sibling
+        self.type_name, self.message, self.traceback, self.hint = (
+            "ModuleNotFoundError",
+            "",
+            "",
+            None,
+        )
+        GradingFailure.__init__(
+            self,
+            f"{module}.py could not be imported: it imports {sibling}.py, which is missing from "
+            f"your submission. Hint: submit {sibling}.py too (its stub, if you have not written "
+            f"it yet); {module}'s tests run once it is there.",
+        )
+
+
 class NotImplementedYet(GradingFailure):
     """The function raised ``NotImplementedError``: the stub is still a stub."""
 
@@ -176,6 +195,8 @@ def from_answer(error: dict, where: str) -> GradingFailure:
     where = error.get("where", where) if isinstance(error.get("where", where), str) else where
     if kind == "missing":
         return MissingModule(str(error.get("module", where.split(".")[0])))
+    if kind == "import" and isinstance(error.get("missing_sibling"), str):
+        return SiblingMissing(str(error.get("module", where)), error["missing_sibling"])
     if kind == "import":
         return ImportFailed(
             str(error.get("module", where)),

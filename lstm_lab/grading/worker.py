@@ -63,8 +63,11 @@ class Modules:
         try:
             module = load_module(self.target, name)
         except ModuleNotFoundError as exc:
-            if getattr(exc, "name", None) == name:
+            missing = str(getattr(exc, "name", None) or "").rpartition(".")[2]
+            if missing == name:
                 error = {"kind": "missing", "module": name}
+            elif missing in MODULES:  # a sibling it imports is not in the submission
+                error = {"kind": "import", "module": name, "missing_sibling": missing}
             else:
                 error = _describe(exc, "import", module=name)
         except BaseException as exc:  # noqa: BLE001 - anything an import can raise

@@ -401,12 +401,6 @@ def test_on_the_grader_a_missing_sibling_costs_ex05_nothing(tmp_path):
     assert re.search(r"^ex05_training -+ 3 / 3 points$", proc.stdout, re.M), proc.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="worker.Modules.get reports a missing sibling as an import error of the module that "
-    "imports it, with the target's private package name and a traceback; the worker and "
-    "errors.ImportFailed must name the missing sibling instead (see the closing report)",
-)
 def test_in_the_bundle_a_missing_sibling_is_named_once(student_bundle, tmp_path):
     # With no reference to stand in, ex05 cannot run without ex02_windows.py: its checks fail,
     # with one message that names the missing file, no private names, no traceback.

@@ -144,8 +144,9 @@ def test_a_module_that_does_not_parse_is_reported_once_with_its_line(tmp_path):
     line = len(source.splitlines()) + 3
     graded = grade(target, "--exercise", "ex02_windows", tmp_path=tmp_path)
     summary = graded.results["output"]
-    assert f"expected ':' in ex02_windows.py, line {line}:" in summary, summary
+    flat = " ".join(summary.split())  # the table wraps long lines
+    assert f"expected ':' in ex02_windows.py, line {line}:" in flat, summary
     assert summary.count("def unfinished(x)") == summary.count("SyntaxError"), summary
     assert "(the same failure as above)" in summary
-    assert "py_compile ex02_windows.py" in summary
+    assert "py_compile ex02_windows.py" in flat
     assert graded.module_score("ex02_windows")[0] == 0
