@@ -60,8 +60,10 @@ class Budget:
         self._local = threading.local()
         self._charging = threading.Lock()
         self.spent: dict[str, float] = {}
-        #: What each target function's calls took (``module.function``), every exercise.
+        #: What each target function's calls took (``module.function``), every exercise, and
+        #: the CPU seconds its workers used for them.
         self.spent_by_function: dict[str, float] = {}
+        self.cpu_by_function: dict[str, float] = {}
 
     @property
     def exercise(self) -> str | None:
@@ -136,7 +138,9 @@ class Budget:
             left, scope = share - self.spent_by_function.get(function, 0.0), function
         return left, scope
 
-    def charge(self, seconds: float, function: str | None = None) -> None:
+    def charge(self, seconds: float, function: str | None = None, cpu: float | None = None):
+        """Charge a call's ``seconds`` (and the CPU seconds its worker used, where known) to the
+        exercise running and to ``function``."""
         exercise = self.exercise
         with self._charging:
             if exercise is not None:
@@ -145,41 +149,41 @@ class Budget:
                 self.spent_by_function[function] = (
                     self.spent_by_function.get(function, 0.0) + seconds
                 )
+            if cpu is not None and function:
+                self.cpu_by_function[function] = self.cpu_by_function.get(function, 0.0) + cpu
 
 
-#: How much slower the submitted grade's box (half a CPU, 768 MB: Gradescope's default) runs
-#: the reference than a machine with this many CPUs: 136 s there against 74 s on one core and
-#: 38 s on two (benchmarks/README.md, 2026-11); more cores are taken as two (an underestimate).
-SLOWER_THERE = {1: 136 / 74, 2: 136 / 38}
+#: The CPUs of the submitted grade's box: Gradescope's default container has half a CPU.
+BOX_CPUS = 0.5
 
 
-def slower_there(cpus: float) -> float:
-    """The factor for a machine of ``cpus`` CPUs (at least 1: half a CPU is the box itself)."""
-    if cpus < 1:
-        return 136 / 74 * cpus
-    return SLOWER_THERE[1] + (SLOWER_THERE[2] - SLOWER_THERE[1]) * min(cpus - 1, 1.0)
-
-
-def predicted_overruns(spent: dict, by_function: dict, limits: dict, factor: float) -> list[str]:
-    """Lines warning of the time limits a submitted grade would apply: each exercise of
-    ``limits`` and each function with a share (``FUNCTION_SHARES``) whose time here, times
-    ``factor``, would not fit there. Empty when everything fits."""
+def predicted_overruns(cpu_by_function: dict, limits: dict, box_cpus: float = BOX_CPUS):
+    """Lines warning of the time limits a submitted grade would apply (``limits`` per exercise,
+    each trainer's share of it): each exercise and each function whose calls used more CPU here
+    than fits there. A grade's time there is at least its CPU time over the box's CPUs, however
+    fast or busy this machine is. Empty when everything fits."""
     budget = Budget()
     budget.per_exercise = dict(limits)
     lines = []
+    by_exercise: dict[str, float] = {}
+    for function, cpu in cpu_by_function.items():
+        module = function.split(".", 1)[0]
+        by_exercise[module] = by_exercise.get(module, 0.0) + cpu
     for exercise, limit in limits.items():
-        there = spent.get(exercise, 0.0) * factor
+        there = by_exercise.get(exercise, 0.0) / box_cpus
         if there > limit:
             lines.append(
-                f"{exercise}: {spent[exercise]:.0f} s here, about {there:.0f} s on the grader, "
-                f"over its {limit:g} s: the tests left when it runs out would fail there"
+                f"{exercise}: its calls used {by_exercise[exercise]:.0f} s of CPU here, so at "
+                f"least {there:.0f} s on the grader's {box_cpus:g} CPU, over its {limit:g} s: "
+                "the tests left when it runs out would fail there"
             )
-    for function, seconds in sorted(by_function.items()):
+    for function, cpu in sorted(cpu_by_function.items()):
         share = budget.function_limit(function)
-        if share is not None and seconds * factor > share:
+        if share is not None and cpu / box_cpus > share:
             lines.append(
-                f"{function}: {seconds:.0f} s here, about {seconds * factor:.0f} s on the "
-                f"grader, over its share of {share:.0f} s: its tests left then would fail there"
+                f"{function}: its calls used {cpu:.0f} s of CPU here, so at least "
+                f"{cpu / box_cpus:.0f} s on the grader's {box_cpus:g} CPU, over its share of "
+                f"{share:.0f} s: its tests left then would fail there"
             )
     return lines
 

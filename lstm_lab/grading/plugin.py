@@ -406,25 +406,16 @@ class Grade:
 
     def time_warnings(self) -> list[str]:
         """In a grade without exercise time limits (a student's own), the submitted grade's
-        limits (``budget.EXERCISE_TIME_LIMITS``, each trainer's share; at half a CPU, scaled
-        from this machine's CPUs) that this grade's times would break: what it would lose."""
+        limits (``budget.EXERCISE_TIME_LIMITS``, each trainer's share, on half a CPU) that the
+        CPU time of this grade's calls would break: what it would lose there."""
         if self.exercise_limit is not None:
             return []
-        from . import host
-
-        cpus = host.cpu_limit()
-        factor = budget.slower_there(cpus)
-        over = budget.predicted_overruns(
-            budget.BUDGET.spent,
-            budget.BUDGET.spent_by_function,
-            budget.EXERCISE_TIME_LIMITS,
-            factor,
-        )
+        over = budget.predicted_overruns(budget.BUDGET.cpu_by_function, budget.EXERCISE_TIME_LIMITS)
         if not over:
             return []
         return [
-            f"WARNING: the submitted grade limits each exercise's time (at half a CPU, about "
-            f"{factor:.1f}x slower than this machine's {cpus:g} CPUs); this grade would not fit:",
+            f"WARNING: the submitted grade limits each exercise's time, on {budget.BOX_CPUS:g} "
+            "CPU; this grade would not fit:",
             *(f"  - {line}" for line in over),
             "  The reference needs a small part of each limit: look for one fit call per epoch, "
             "Python loops over samples, or far more epochs than needed.",
@@ -460,6 +451,9 @@ class Grade:
                 "exercise_seconds": {k: round(v, 1) for k, v in budget.BUDGET.spent.items()},
                 "function_seconds": {
                     k: round(v, 1) for k, v in sorted(budget.BUDGET.spent_by_function.items())
+                },
+                "function_cpu_seconds": {
+                    k: round(v, 1) for k, v in sorted(budget.BUDGET.cpu_by_function.items())
                 },
                 "test_seconds": {
                     m: round(sum(c.duration for c in cs), 1) for m, cs in self.by_module().items()

@@ -368,6 +368,8 @@ class TargetProxy:
                 self._restart()
             self._start()
         call = _Call(seconds, left, settings_.import_timeout)
+        pid = self._proc.pid
+        cpu_before = _cpu_seconds(pid)
         try:
             answer = self._exchange(request, call)
         except wire.WireTimeout:
@@ -384,7 +386,9 @@ class TargetProxy:
             ) from None
         finally:
             if charged:
-                BUDGET.charge(time.monotonic() - call.start, key)
+                cpu_after = _cpu_seconds(pid)
+                used = None if None in (cpu_before, cpu_after) else cpu_after - cpu_before
+                BUDGET.charge(time.monotonic() - call.start, key, used)
             if self.caged and self._proc is not None:
                 self._sweep()
         return self._conclude(answer, where, key, call)
@@ -588,6 +592,16 @@ def scenario_call(name: str, args, kwargs) -> tuple[str, str]:
         return key, key
     key = f"{module}.{function}"
     return key, key
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """The CPU seconds (user and system, every thread) process ``pid`` has used, or ``None``."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _uid(pid: int) -> int | None:
