@@ -67,6 +67,13 @@ def target(request, target_path, solutions):
             f"{', '.join(RELAYED)} was graded on the reference's versions of what it builds on "
             f"({pieces}), not on yours: a mistake in ex02-ex04 costs points there only",
         )
+    elif _grades(request.session, RELAYED):
+        _grade_note(
+            request.config,
+            f"{', '.join(RELAYED)} ran here on your own ex02-ex04 (there is no reference here); "
+            "the submitted grade runs it on the reference's versions, so where a mistake in "
+            "ex02-ex04 made it fail here, it can pass there",
+        )
     proxy = target_proxy(target_path, solutions)
     yield proxy
     proxy.close()

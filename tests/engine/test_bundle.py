@@ -413,6 +413,8 @@ def test_in_the_bundle_a_missing_sibling_is_named_once(student_bundle, tmp_path)
     assert "_lstm_lab_target" not in proc.stdout and "Traceback" not in proc.stdout
     assert "ex02_windows.py" in proc.stdout and "missing" in proc.stdout
     assert sum("ex02_windows" in message for message in messages(proc.stdout)) == 1, proc.stdout
+    # and the student is told that the submitted grade runs ex05 on the reference's pieces
+    assert "ex05_training ran here on your own ex02-ex04" in proc.stdout, proc.stdout
 
 
 def messages(table: str) -> list[str]:
