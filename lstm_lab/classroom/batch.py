@@ -42,9 +42,13 @@ from ..target import MODULES
 from . import gradebook as gb
 from .sources import Found, to_utc
 
-#: One full grade's peak memory, the whole tree (benchmarks/README.md: about 750 MB with the
-#: zygote, the target's worker, the solutions' worker and the judge), with some room.
-GRADE_PEAK_MB = 800
+#: One grade's peak memory, its whole tree, for choosing how many run at once: all five
+#: exercises, 948 MB at the cgroup's peak on 2 cores with ex05 trained ahead (benchmarks/README.md,
+#: grade.py, ``grade-2``); ex02 and ex03 alone (NumPy, no TensorFlow), 264 MB for the tree of a
+#: batch grading one at a time (benchmarks/class.py, ``jobs-1``, the coordinator included).
+GRADE_PEAK_MB = 1000
+CHEAP_GRADE_PEAK_MB = 300
+CHEAP = ("ex02_windows", "ex03_labels")
 #: A grade that runs longer than this (seconds) is killed, unless --grade-timeout says.
 DEFAULT_GRADE_TIMEOUT = 1800
 #: What the path of a grade's staged copy reads as in the gradebook.
@@ -112,20 +116,20 @@ def suite_version(tests: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def choose_jobs(given: int | None) -> tuple[int, str]:
-    """How many grades at a time, and why: ``--jobs``, else the CPUs this process may use and the
-    memory free, at ``GRADE_PEAK_MB`` a grade."""
+def choose_jobs(given: int | None, exercises=()) -> tuple[int, str]:
+    """How many grades at a time, and why: ``--jobs``, else the CPUs this process may use
+    (affinity and cgroup quota) and the memory free, at a grade's peak (``GRADE_PEAK_MB``, or
+    ``CHEAP_GRADE_PEAK_MB`` when only ex02 and ex03 are graded)."""
     if given is not None:
         return given, f"{given} at a time (--jobs)"
     from ..grading import host
 
+    peak = CHEAP_GRADE_PEAK_MB if exercises and set(exercises) <= set(CHEAP) else GRADE_PEAK_MB
     cpus = max(1, int(host.cpu_limit()))
     room = host.memory_room_mb()
-    by_memory = max(1, int(room // GRADE_PEAK_MB)) if math.isfinite(room) else cpus
+    by_memory = max(1, int(room // peak)) if math.isfinite(room) else cpus
     jobs = max(1, min(cpus, by_memory))
-    return jobs, (
-        f"{jobs} at a time ({cpus} CPUs; {room:.0f} MB free at {GRADE_PEAK_MB} MB a grade)"
-    )
+    return jobs, f"{jobs} at a time ({cpus} CPUs; {room:.0f} MB free at {peak} MB a grade)"
 
 
 # -- the gradebook's side --------------------------------------------------------------------------

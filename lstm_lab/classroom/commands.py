@@ -207,7 +207,7 @@ def _grade_found(args, engine, tests: Path, options, found, notices) -> dict:
 
     from . import batch, progress
 
-    jobs, why = batch.choose_jobs(args.jobs)
+    jobs, why = batch.choose_jobs(args.jobs, options.exercises)
     timeout = args.grade_timeout or ((args.time_limit + 300) if args.time_limit else None)
     with Session(engine, expire_on_commit=False) as session:
         chosen = batch.start_batch(

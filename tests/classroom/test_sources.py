@@ -179,3 +179,18 @@ def test_class_grade_refuses_where_workers_cannot_be_confined(tmp_path, capsys, 
     assert code == 2
     assert "refusing to grade" in capsys.readouterr().err
     assert not db.exists()
+
+
+def test_jobs_come_from_the_cpus_and_the_memory_free(monkeypatch):
+    # Check that without --jobs, N is the CPUs this process may use, lowered to what the free
+    # memory holds at one grade's peak (smaller when only the NumPy exercises are graded).
+    from lstm_lab.grading import host
+
+    monkeypatch.setattr(host, "cpu_limit", lambda: 8.0)
+    monkeypatch.setattr(host, "memory_room_mb", lambda: 2500.0)
+    assert batch.choose_jobs(None)[0] == 2500 // batch.GRADE_PEAK_MB
+    assert batch.choose_jobs(None, ["ex02_windows", "ex03_labels"])[0] == 8
+    assert batch.choose_jobs(None, ["ex02_windows", "ex05_training"])[0] == 2
+    monkeypatch.setattr(host, "memory_room_mb", lambda: 100.0)
+    assert batch.choose_jobs(None)[0] == 1
+    assert batch.choose_jobs(3) == (3, "3 at a time (--jobs)")
