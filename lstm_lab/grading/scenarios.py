@@ -370,11 +370,20 @@ def reset_states_model_probe(modules, spec, x, functional=False, side=False):
 
 
 def reset_callback_execution_probe(
-    modules, batches, spec, x, y, steps_per_execution, epochs=2, functional=False
+    modules,
+    batches,
+    spec,
+    x,
+    y,
+    steps_per_execution,
+    epochs=2,
+    functional=False,
+    phases=("fit", "evaluate", "predict"),
 ):
     """``reset_callback_probe`` with ``compile(steps_per_execution=...)``: Keras then calls the
-    batch hooks once per execution, with the index of its first batch. Also returns ``seen``,
-    the batch indices the hooks were called with in each phase."""
+    batch hooks once per execution, with the index of its first batch; only the ``phases``
+    asked for run. Also returns ``seen``, the batch indices the hooks were called with in each
+    phase."""
     keras = _keras()
     model = _build_functional(spec) if functional else _build(spec)
     model.compile(
@@ -412,11 +421,16 @@ def reset_callback_execution_probe(
     def callbacks():
         return [Dirty(), target_cls(batches), Watch()]
 
-    model.fit(x, y, batch_size=bs, epochs=epochs, shuffle=False, verbose=0, callbacks=callbacks())
-    phase["name"] = "evaluate"
-    model.evaluate(x, y, batch_size=bs, verbose=0, callbacks=callbacks())
-    phase["name"] = "predict"
-    model.predict(x, batch_size=bs, verbose=0, callbacks=callbacks())
+    if "fit" in phases:
+        model.fit(
+            x, y, batch_size=bs, epochs=epochs, shuffle=False, verbose=0, callbacks=callbacks()
+        )
+    if "evaluate" in phases:
+        phase["name"] = "evaluate"
+        model.evaluate(x, y, batch_size=bs, verbose=0, callbacks=callbacks())
+    if "predict" in phases:
+        phase["name"] = "predict"
+        model.predict(x, batch_size=bs, verbose=0, callbacks=callbacks())
     return {"resets": resets, "seen": seen, "steps": len(x) // bs}
 
 

@@ -4,6 +4,8 @@ passes: right at ``steps_per_execution=1``, wrong when Keras runs several batche
 
 import keras
 
+from .ex04_stateful import reset_states
+
 MODULE = "ex04_stateful"
 KIND = "mistake"
 CATCHES = [

@@ -21,5 +21,9 @@ def build_stateful_classifier(batch_size, chunk=1, units=8, features=1, learning
             keras.layers.Dense(1, activation="sigmoid"),
         ]
     )
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="binary_crossentropy", metrics=[acc_rate])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="binary_crossentropy",
+        metrics=[acc_rate],
+    )
     return model

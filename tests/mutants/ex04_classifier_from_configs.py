@@ -18,5 +18,11 @@ def build_stateful_classifier(batch_size, chunk=1, units=8, features=1, learning
             keras.layers.Dense(1, activation="sigmoid"),
         ]
     )
-    model.compile(optimizer=keras.optimizers.get({"class_name": "Adam", "config": {"learning_rate": learning_rate}}), loss=keras.losses.BinaryCrossentropy(), metrics=[keras.metrics.BinaryAccuracy()])
+    model.compile(
+        optimizer=keras.optimizers.get(
+            {"class_name": "Adam", "config": {"learning_rate": learning_rate}}
+        ),
+        loss=keras.losses.BinaryCrossentropy(),
+        metrics=[keras.metrics.BinaryAccuracy()],
+    )
     return model

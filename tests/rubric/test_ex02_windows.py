@@ -12,7 +12,6 @@ from support import (
     called,
     expect_close,
     expect_shape,
-    expect_stratified,
     expect_value_error,
     fail,
     sequence_ids,
@@ -214,7 +213,7 @@ def distinct_sequences(n, length, seed):
 
 
 def split(target, X, y, *args, **kwargs):
-    """``window_dataset``'s four arrays, checked to be arrays, and the call as a student sees it."""
+    """``window_dataset``'s four arrays (checked to be arrays), and the call as a student sees."""
     call = called("window_dataset", X, y, *args, _names=["X", "y", "window"], **kwargs)
     result = target.call(MODULE, "window_dataset", X, y, *args, **kwargs)
     names = ("Xw_train", "Xw_val", "yw_train", "yw_val")

@@ -40,16 +40,18 @@ def spec(batch_size, chunk, features=1, layers=None):
 # -- build_stateful_classifier -------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def classifier(target, shared):
+    # One probe for the tests of one model: its description, and one training step on the
+    # judge's batch with the judge's weights (``behaviour`` below).
     args = dict(batch_size=10, chunk=5, units=6, features=2, learning_rate=0.02)
     return lambda: shared(
-        ("classifier", 10, 5, 6, 2), lambda: target.scenario("stateful_classifier_probe", **args)
+        ("classifier", 10, 5, 6, 2, 0.02), lambda: behaviour(target, args, seed=41)
     ), args
 
 
 @exercise(MODULE, points=2)
 def test_build_stateful_classifier_layers_and_batch_shape(classifier):
     probe, args = classifier
-    model = probe()
+    model = probe()[0]
     call = called("build_stateful_classifier", **args)
     if model["input_shape"] != [10, 5, 2]:
         fail(
@@ -142,11 +144,11 @@ def expect_binary_classification(probe, p, y, call):
 
 
 @exercise(MODULE, points=1)
-def test_build_stateful_classifier_is_compiled_for_binary_classification(target, classifier):
+def test_build_stateful_classifier_is_compiled_for_binary_classification(classifier):
     # What the compiled model computes, on the judge's batch and weights: binary cross-entropy,
     # accuracy, and Adam's first step at the learning rate given.
-    _, args = classifier
-    probe, weights, p, y = behaviour(target, args, seed=41)
+    shared_probe, args = classifier
+    probe, weights, p, y = shared_probe()
     call = called("build_stateful_classifier", **args)
     optimizer = probe["optimizer"] or {}
     if not probe["compiled"] or optimizer.get("class") != "Adam":
@@ -422,8 +424,10 @@ def test_reset_states_resets_every_kind_of_stateful_layer(target, layers, functi
         "reset_states_model_probe", with_weights(judged, weights), x, functional, side
     )
     kinds = [name for name, _ in layers if name != "Dense"]
-    model = ("functional model" if functional else "Sequential") + f" of {kinds}" + (
-        " beside a Discretization layer" if side else ""
+    model = (
+        ("functional model" if functional else "Sequential")
+        + f" of {kinds}"
+        + (" beside a Discretization layer" if side else "")
     )
     call = called("reset_states", f"<{model}>")
     expect_weights_kept(probe["layer_weights"], weights, call)
@@ -459,32 +463,32 @@ def test_reset_states_resets_every_kind_of_stateful_layer(target, layers, functi
 @pytest.mark.needs_stateful("backprop")
 @exercise(MODULE, points=2)
 @pytest.mark.parametrize(
-    "every, steps, per_execution, layers, functional",
+    "every, steps, per_execution, layers, functional, phases",
     [
-        (4, 8, 2, [rs("GRU", 3, return_sequences=True), rs("SimpleRNN", 2), DENSE], False),
-        (3, 7, 3, [NESTED_GRU, rs("LSTM", 3), DENSE], True),
+        (4, 8, 2, [rs("GRU", 3, return_sequences=True), rs("SimpleRNN", 2), DENSE], 0, ["fit"]),
+        (3, 7, 3, [NESTED_GRU, rs("LSTM", 3), DENSE], 1, ["evaluate"]),
     ],
     ids=["gru-simple-rnn-2-steps-per-execution", "nested-3-steps-per-execution"],
 )
 def test_reset_callback_uses_the_batch_index_keras_passes(
-    target, every, steps, per_execution, layers, functional
+    target, every, steps, per_execution, layers, functional, phases
 ):
     # With compile(steps_per_execution=k) Keras calls the batch hooks once per k batches, with the
     # index of the first: the callback resets where that index is a multiple of `batches` (a
-    # count of its own calls is not the batch index). And it resets every stateful layer.
+    # count of its own calls is not the batch index). And it resets every stateful layer. (One
+    # phase a case, to keep it cheap: predict with steps_per_execution is the next test's.)
     x = np.random.default_rng(6).random((2 * steps, 3, 1))
     y = np.zeros(2 * steps)
     judged = spec(2, 3, 1, layers)
     probe = target.scenario(
-        "reset_callback_execution_probe", every, judged, x, y, per_execution, 1, functional
+        "reset_callback_execution_probe", every, judged, x, y, per_execution, 1, functional, phases
     )
     starts = list(range(0, steps, per_execution))
     expected = [b for b in starts if b % every == 0]
     call = called(f"ResetStatesEvery({every})") + (
-        f" in fit, evaluate and predict, {steps} batches each, compiled with "
-        f"steps_per_execution={per_execution}"
+        f" in {phases[0]}, {steps} batches, compiled with steps_per_execution={per_execution}"
     )
-    for phase in ("fit", "evaluate", "predict"):
+    for phase in phases:
         seen = [b[1] if phase == "fit" else b for b in probe["seen"][phase]]
         if seen != starts:
             pytest.fail(
