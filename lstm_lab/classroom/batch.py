@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from ..target import MODULES
 from . import gradebook as gb
-from .sources import Found, to_utc
+from .sources import Found, parse_time, utcnow
 
 #: One grade's peak memory, its whole tree, for choosing how many run at once: all five
 #: exercises, 948 MB at the cgroup's peak on 2 cores with ex05 trained ahead (benchmarks/README.md,
@@ -71,7 +71,7 @@ class Options:
         return json.dumps(asdict(self), sort_keys=True)
 
     def due_at(self) -> datetime | None:
-        return to_utc(datetime.fromisoformat(self.due)) if self.due else None
+        return parse_time(self.due) if self.due else None
 
 
 def check_late_policy(text: str) -> str:
@@ -84,7 +84,7 @@ def check_late_policy(text: str) -> str:
 
 def check_due(text: str) -> str:
     try:
-        datetime.fromisoformat(text)
+        parse_time(text)
     except ValueError:
         raise ValueError(
             f"--due must be an ISO-8601 date and time such as 2026-12-01T23:59:00+00:00, "
@@ -137,7 +137,7 @@ def start_batch(
     session: Session, suite: str, options: Options, regrade: bool, jobs: int, sources
 ) -> gb.Batch:
     """A new batch; runs left ``running`` by a coordinator that died become ``interrupted``."""
-    now = datetime.utcnow()
+    now = utcnow()
     for run in session.scalars(select(gb.Run).where(gb.Run.status == "running")):
         run.status, run.ended = "interrupted", now
         run.reason = "the batch grading it stopped before the grade ended"
@@ -191,9 +191,7 @@ def ingest(session: Session, found: list[Found], batch: gb.Batch, options: Optio
             )
         ).first()
         if sub is None:
-            sub = gb.Submission(
-                student=student, content_hash=one.content_hash, first_seen=datetime.utcnow()
-            )
+            sub = gb.Submission(student=student, content_hash=one.content_hash, first_seen=utcnow())
             session.add(sub)
         late, days = lateness(one, due)
         sub.label, sub.source, sub.submitted_at = one.label, one.source, one.submitted_at
@@ -315,7 +313,7 @@ class Coordinator:
             key=self.batch.key,
             attempt=job.attempt,
             pid=grade.pid,
-            started=datetime.utcnow(),
+            started=utcnow(),
             status="running",
         )
         self.session.add(run)
@@ -324,7 +322,7 @@ class Coordinator:
 
     def _finish(self, job: Job, run: gb.Run, grade) -> Job | None:
         outcome = grade.outcome()
-        run.ended, run.status, run.reason = datetime.utcnow(), outcome.status, outcome.reason
+        run.ended, run.status, run.reason = utcnow(), outcome.status, outcome.reason
         if outcome.results is not None:
             self._record_results(run, outcome.results, str(grade.staged))
         retry = None
@@ -387,7 +385,7 @@ def plan_jobs(session: Session, pairs, batch: gb.Batch) -> list[Job]:
 
 
 def end_batch(session: Session, batch: gb.Batch) -> None:
-    batch.ended = datetime.utcnow()
+    batch.ended = utcnow()
     session.commit()
 
 

@@ -189,14 +189,24 @@ def hints(runs: list[tuple[str, gb.Run]]) -> list[tuple[float, str, str]]:
     counter: Counter = Counter()
     for run in graded:
         seen = {(r.name, _first_line(r.output)) for r in run.results if r.status != "passed"}
-        counter.update(seen)
+        counter.update(key for key in seen if key[1] is not None)
     total = len(graded) or 1
     return [(n / total, name, line) for (name, line), n in counter.most_common(TOP_HINTS)]
 
 
-def _first_line(text: str) -> str:
+#: Failures that are no mistake to learn from: a stub left as it was, a module not submitted.
+NOT_A_HINT = re.compile(r"is not implemented yet|was not found in your submission")
+
+
+def _first_line(text: str) -> str | None:
+    """The hint of a failure message (its ``Hint:`` sentence, else its first line, without the
+    case's label), or ``None`` for a stub or a missing module."""
+    if NOT_A_HINT.search(text):
+        return None
+    hint = re.search(r"Hint: ([^\n]+)", text)
     lines = [line for line in text.splitlines() if line.strip() and "cases passed" not in line]
-    return (lines[0] if lines else "failed")[:300]
+    line = hint.group(1) if hint else (lines[0] if lines else "failed")
+    return re.sub(r"^\[[^\]]*\]\s*", "", line)[:300]
 
 
 def dashboard(session: Session, out: Path) -> str:
@@ -284,10 +294,10 @@ def write(session: Session, out: Path) -> Path:
     (out / "students").mkdir(exist_ok=True)
     batch = gb.latest_batch(session)
     due_text = json.loads(batch.key).get("due") if batch is not None else None
-    from .sources import to_utc
+    from .sources import parse_time, utcnow
 
-    due = to_utc(datetime.fromisoformat(due_text)) if due_text else None
-    now = datetime.utcnow()
+    due = parse_time(due_text) if due_text else None
+    now = utcnow()
     for sub in gb.current_submissions(session):
         path = out / "students" / f"{safe_name(sub.student.key)}.html"
         path.write_text(student_page(sub, due, now), encoding="utf-8")

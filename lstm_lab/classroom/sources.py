@@ -205,7 +205,7 @@ def _last_commit(clone: Path) -> datetime | None:
             timeout=30,
             check=True,
         ).stdout.strip()
-        return to_utc(datetime.fromisoformat(text))
+        return parse_time(text)
     except (OSError, subprocess.SubprocessError, ValueError):
         return None
 
@@ -284,9 +284,23 @@ def _when(value) -> datetime | None:
     if isinstance(value, datetime):
         return to_utc(value)
     try:
-        return to_utc(datetime.fromisoformat(str(value))) if value else None
+        return parse_time(value) if value else None
     except ValueError:
         return None
+
+
+def utcnow() -> datetime:
+    """Now, as the gradebook stores times: naive UTC."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO-8601 time as a naive UTC datetime (``Z`` too, which Python 3.10 does not read);
+    ``ValueError`` if it is none."""
+    text = str(text).strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    return to_utc(datetime.fromisoformat(text))
 
 
 def to_utc(moment: datetime) -> datetime:

@@ -209,6 +209,9 @@ def canvas_pg(klass, flags, postgres_module_db):
         first.wait()
     before = _final_runs(url)
     assert first.returncode == -signal.SIGKILL, "the batch ended before it was killed"
+    status = support.run_class("status", "--db", url).stdout
+    assert "interrupted (its process is gone)" in status, status
+    assert f"12 students: {before} graded" in status, status
     support.run_class(*args)
     return url, before
 

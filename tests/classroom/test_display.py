@@ -60,3 +60,15 @@ def test_a_student_page_shows_tests_as_their_visibility_says():
     assert not shown("hidden", due_passed) and not shown("hidden", None)
     assert shown("after_due_date", due_passed) and not shown("after_due_date", due_ahead)
     assert shown("after_due_date", None)  # no deadline given: the report comes after it
+
+
+def test_the_dashboard_counts_each_hint_once_a_student_and_skips_stubs():
+    def run(*outputs):
+        results = [SimpleNamespace(name=f"ex03_labels: test_{i}", status="failed", output=o)
+                   for i, o in enumerate(outputs)]  # fmt: skip
+        return ("s", SimpleNamespace(status="graded", results=results))
+
+    tiled = "[y-1] Called expand_labels(y, 3). Hint: np.tile repeats the whole array"
+    stub = "ex03_labels.expand_labels is not implemented yet: it still raises"
+    runs = [run(tiled), run(tiled.replace("[y-1]", "[y-2]")), run(stub), run()]
+    assert report.hints(runs) == [(0.5, "ex03_labels: test_0", "np.tile repeats the whole array")]

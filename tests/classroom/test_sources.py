@@ -155,6 +155,12 @@ def test_a_bad_database_url_is_refused(tmp_path, capsys):
     assert "--db" in capsys.readouterr().err
 
 
+def test_due_dates_read_zones_and_z():
+    assert sources.parse_time("2026-12-01T23:59:00Z") == datetime(2026, 12, 1, 23, 59)
+    assert sources.parse_time("2026-12-01T15:59:00-08:00") == datetime(2026, 12, 1, 23, 59)
+    assert sources.parse_time("2026-12-01T23:59") == datetime(2026, 12, 1, 23, 59)  # UTC
+
+
 def test_late_policies():
     assert batch.final_score(30, False, 0, "zero") == 30
     assert batch.final_score(30, True, 2, "zero") == 0
