@@ -5,6 +5,8 @@ Messages follow one pattern: what was called, what came back, what was expected,
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -100,16 +102,38 @@ def expect_close(
         )
 
 
+def names_argument(message: str, argument: str) -> bool:
+    """Whether ``message`` names ``argument`` as a word of its own (``window``, ``'window'``,
+    ``window_size`` and ``Window`` do; ``windows`` and ``sliding_window_view`` do not)."""
+    pattern = rf"(?<![A-Za-z0-9]){re.escape(argument)}(?![A-Za-z0-9])"
+    flags = 0 if len(argument) == 1 else re.IGNORECASE  # "X" and "y" exactly as written
+    return any(
+        not message[: m.start()].endswith("_") for m in re.finditer(pattern, message, flags)
+    )
+
+
 def expect_value_error(
     target, module: str, function: str, *args, rule: str, hint: str = "", **kwargs
 ) -> None:
-    """The call must raise ``ValueError`` (or a subclass) because of ``rule``."""
+    """The call must raise ``ValueError`` (or a subclass) because of ``rule``, whose first word
+    is the argument at fault (``"window must ..."``, ``"len(y) must ..."``): the message must
+    name it, as the contract asks, so that an accidental ``ValueError`` (``n, L, f = X.shape``
+    of a 1-D ``X``) does not count."""
     call = called(f"{function}", *args, **kwargs)
+    argument = re.match(r"(?:len\()?([A-Za-z_]\w*)", rule)[1]
     try:
         result = target.call(module, function, *args, **kwargs)
     except StudentError as error:
         if error.is_a("ValueError") and error.hint is None:  # not a Keras 2 habit's crash
-            return
+            if names_argument(error.message, argument):
+                return
+            fail(
+                call,
+                f"it raised ValueError: {error.message}",
+                f"a ValueError whose message names {argument}, because {rule}",
+                f"that ValueError does not say it is {argument}'s fault: it reads like one "
+                f"Python or NumPy raised by accident. Check {argument} first and say so",
+            )
         fail(
             call,
             f"it raised {error.type_name}: {error.message}",
