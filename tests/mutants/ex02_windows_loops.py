@@ -14,6 +14,8 @@ def sliding_windows(X, y, window):
         X = X[:, :, np.newaxis]
     if X.ndim != 3:
         raise ValueError(f"X must be 2-D (n, L) or 3-D (n, L, f), got {X.ndim}-D")
+    if np.isnan(X).any():
+        raise ValueError("X must not hold NaN")
     n, length, features = X.shape
     if len(y) != n:
         raise ValueError(f"y must hold one label per sequence ({n}), got {len(y)}")

@@ -14,6 +14,8 @@ def stateful_batches(X, y, batch_size, chunk=1):
         X = X[..., None]
     if X.ndim != 3:
         raise ValueError(f"X must be 2-D or 3-D, got shape {X.shape}")
+    if np.isnan(X).any():
+        raise ValueError("X must not hold NaN")
     n, length, _ = X.shape
     if len(y) != n:
         raise ValueError(f"y must have one label per sequence ({n}), got {len(y)}")
