@@ -123,10 +123,9 @@ class _Answer(Exception):
 
 def _short_traceback(exc: BaseException) -> str:
     frames = tb.extract_tb(exc.__traceback__)
-    # Keep the frames of the target and of its direct callees, drop the worker's own.
-    frames = [
-        f for f in frames if "lstm_lab/grading/worker.py" not in f.filename.replace("\\", "/")
-    ]
+    # Keep the frames of the target and of its direct callees, drop the grader's own (the
+    # worker, the probes that called the target): they mean nothing to a student.
+    frames = [f for f in frames if "lstm_lab/grading/" not in f.filename.replace("\\", "/")]
     lines = tb.format_list(frames[-TRACEBACK_LIMIT:])
     return "".join(lines).rstrip()
 
