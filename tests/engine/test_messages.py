@@ -45,6 +45,8 @@ def test_messages_name_the_students_call_not_the_graders_internals(tmp_path):
     graded = grade(
         submission(tmp_path),
         "--exercise",
+        "ex02_windows",
+        "--exercise",
         "ex03_labels",
         "--exercise",
         "ex05_training",
@@ -53,7 +55,7 @@ def test_messages_name_the_students_call_not_the_graders_internals(tmp_path):
         "--ahead",
         "0",
         "-k",
-        "expand_labels or train_stateful_feeds",
+        "expand_labels or train_stateful_feeds or leaves_its_input_alone",
         tmp_path=tmp_path,
         cheap=False,
     )
@@ -65,6 +67,8 @@ def test_messages_name_the_students_call_not_the_graders_internals(tmp_path):
     assert "earlier call" not in trainers[0]["output"]  # "was not called: a call of ... earlier"
     labels = [t for t in graded.tests_of("ex03_labels") if t["score"] < t["max_score"]]
     assert labels, graded.output  # np.tile fails expand_labels' properties
-    for test in trainers + labels:
-        for leak in ("_probe", "_lstm_lab_target_", "always and only run", "grading/codec.py"):
+    windows = [t for t in graded.tests_of("ex02_windows") if "sliding_windows" in t["name"]]
+    assert windows and "ex02_windows.py" in windows[0]["output"], graded.output  # its frame
+    for test in trainers + labels + windows:
+        for leak in ("_probe", "_lstm_lab_target_", "always and only run", "lstm_lab/grading/"):
             assert leak not in test["output"], test["output"]
