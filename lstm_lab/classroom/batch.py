@@ -51,6 +51,8 @@ CHEAP_GRADE_PEAK_MB = 300
 CHEAP = ("ex02_windows", "ex03_labels")
 #: A grade that runs longer than this (seconds) is killed, unless --grade-timeout says.
 DEFAULT_GRADE_TIMEOUT = 1800
+#: The coordinator's folder for the staged submissions and the grades' results (mode 700).
+SCRATCH_PREFIX = "lstm_lab_class_"
 #: What the path of a grade's staged copy reads as in the gradebook.
 STAGED_AS = "<submission>"
 LATE_POLICY = re.compile(r"^(none|zero|percent-per-day:(\d+(?:\.\d+)?))$")
@@ -268,7 +270,8 @@ class Coordinator:
     ):
         self.session, self.batch, self.options = session, batch, options
         self.args, self.jobs, self.timeout, self.progress = args, jobs, timeout, progress
-        self.scratch = Path(tempfile.mkdtemp(prefix="lstm_lab_class_"))
+        _remove_stale_scratch()
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}_"))
         os.chmod(self.scratch, 0o700)
         self.counts = {"graded": 0, "failed": 0, "timeout": 0, "infrastructure": 0}
 
@@ -364,6 +367,20 @@ class Coordinator:
                     hidden="hidden" in tags,
                 )
             )
+
+
+def _remove_stale_scratch() -> None:
+    """Remove the folders of coordinators that died without removing them (``kill -9``)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*_*"):
+        pid = folder.name[len(SCRATCH_PREFIX) :].split("_", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            _remove(folder)
+        except PermissionError:
+            pass
 
 
 def _remove(path: Path) -> None:

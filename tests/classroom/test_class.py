@@ -13,8 +13,10 @@ import csv
 import os
 import signal
 import sqlite3
+import tempfile
 import time
 import zipfile
+from pathlib import Path
 
 import classroom_support as support
 import pytest
@@ -23,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lstm_lab.classroom import gradebook
-from lstm_lab.classroom.batch import STAGED_AS
+from lstm_lab.classroom.batch import SCRATCH_PREFIX, STAGED_AS
 
 pytestmark = pytest.mark.xdist_group("classroom")
 HOSTILE = ("hal", "ivy", "jon")
@@ -212,7 +214,10 @@ def canvas_pg(klass, flags, postgres_module_db):
     status = support.run_class("status", "--db", url).stdout
     assert "interrupted (its process is gone)" in status, status
     assert f"12 students: {before} graded" in status, status
+    left = sorted(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{first.pid}_*"))
+    assert left, "the killed batch's folder is not where the next batch looks for it"
     support.run_class(*args)
+    assert not any(path.exists() for path in left), "the next batch left the dead one's folder"
     return url, before
 
 
