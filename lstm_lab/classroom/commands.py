@@ -160,13 +160,13 @@ def refusal(tests: Path) -> str | None:
     """Why the submissions' workers could not be confined here, as ``lstm-lab grade`` words
     it (each grade refuses too: this says so once, before anything starts)."""
     from ..grading import settings
-    from ..grading.commands import _policy
+    from ..grading.commands import policy
 
     chosen = settings.current()
     hidden = tests / "hidden" if (tests / "hidden").is_dir() else None
     with tempfile.TemporaryDirectory(prefix="lstm_lab_class_probe_") as probe:
         flags = argparse.Namespace(no_sandbox=False, unconfined=False)
-        _, refused = _policy(flags, chosen, Path(probe), hidden)
+        _, refused = policy(flags, chosen, Path(probe), hidden)
     return refused
 
 

@@ -191,15 +191,16 @@ def grade_command(args: argparse.Namespace) -> int:
         )
         if chosen.exercise and set(chosen.exercise) <= set(NUMPY_ONLY) and not chosen.preload:
             chosen = chosen.replace(preload=NUMPY_PRELOAD)  # no TensorFlow to import
-        policy, refusal = _policy(args, chosen, target, hidden)
+        cage, refusal = policy(args, chosen, target, hidden)
         if refusal:
             print(f"lstm-lab grade: {refusal}", file=sys.stderr)
             return 2
-        return _judge(_pytest_args(args, suite, hidden, target), policy, chosen, suite, hidden)
+        return _judge(_pytest_args(args, suite, hidden, target), cage, chosen, suite, hidden)
 
 
-def _policy(args, chosen, target: Path, hidden) -> tuple:
-    """``(the sandbox policy, a refusal or None)``: a grade that has something to protect (the
+def policy(args, chosen, target: Path, hidden) -> tuple:
+    """``(the sandbox policy, a refusal or None)`` (``lstm-lab class grade`` asks it too, so that
+    it refuses in the same words): a grade that has something to protect (the
     solutions, hidden tests) confines an untrusted target's workers, or refuses."""
     from . import sandbox
 

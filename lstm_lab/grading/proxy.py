@@ -266,8 +266,10 @@ class TargetProxy:
             self._jail.close()
             self._jail = None
 
-    def __repr__(self) -> str:  # no address: messages that quote it must read the same twice
-        return f"TargetProxy({str(self.path)!r})"
+    def __repr__(self) -> str:
+        # Hypothesis quotes it in failing examples: no address and no path (a grader's temporary
+        # folder), so that a message reads the same in every grade of the same submission.
+        return "TargetProxy(<the target>)" if not self.trusted else "TargetProxy(<reference>)"
 
     def __enter__(self):
         return self

@@ -27,7 +27,7 @@ STUDENT = (RUBRIC,)
 #: What the Gradescope autograder carries.
 AUTOGRADER = (RUBRIC, HIDDEN)
 #: The project's own tests: never graded, never shipped.
-PRIVATE = ("library", "engine", "mutants")
+PRIVATE = ("library", "engine", "mutants", "classroom")
 #: Files at the top of tests/ that every copy of the suite carries.
 TOP_FILES = ("conftest.py",)
 _JUNK = ("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis")
