@@ -508,7 +508,7 @@ def test_reset_callback_uses_the_batch_index_keras_passes(
             )
 
 
-@pytest.mark.needs_stateful("carry")
+@pytest.mark.needs_stateful("carry", "backprop")  # "backprop": torch needs steps_per_execution 1
 @exercise(MODULE, points=1)
 @pytest.mark.parametrize(
     "batch_size, chunk, per_execution, layers, functional",
