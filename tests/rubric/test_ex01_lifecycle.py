@@ -313,17 +313,26 @@ def test_run_lifecycle_uses_the_optimizer_object_given(target):
         )
 
 
+#: The short runs the lag, units and seed checks share (one epoch each).
+SHORT = {"lag": 3, "units": 3, "epochs": 1}
+
+
+def short_run(target, shared, seed):
+    """``run_lifecycle(ramp(), lag=3, units=3, epochs=1, seed=seed)``, once per grade (``shared``),
+    or afresh (``shared=None``)."""
+
+    def run():
+        return target.scenario("lifecycle_probe", ramp(), **SHORT, seed=seed, timeout=300)
+
+    return run() if shared is None else shared(("lifecycle", "short", seed), run)
+
+
 @exercise(MODULE, points=1)
-def test_run_lifecycle_honours_units_and_seed(target):
+def test_run_lifecycle_honours_units_and_seed(target, shared):
     # units sizes the LSTM; the same seed gives the same model, another seed another one (its
     # initial weights come from the seed: "randomness comes only from the seed argument").
-    def run(seed):
-        return target.scenario(
-            "lifecycle_probe", ramp(), units=3, epochs=1, seed=seed, timeout=300
-        )["model"]
-
-    call = called("run_lifecycle", ramp(), units=3, epochs=1, seed=5, _names=["series"])
-    first = run(5)
+    call = called("run_lifecycle", ramp(), **SHORT, seed=5, _names=["series"])
+    first = short_run(target, shared, 5)["model"]
     if first is None:
         fail(call, "its Lifecycle had no model", "the trained keras model in Lifecycle.model")
     kernel = np.asarray(layer_weights(first, "LSTM")[0])
@@ -334,7 +343,8 @@ def test_run_lifecycle_honours_units_and_seed(target):
             "(1, 12): an LSTM of 3 units",
             "pass units on to build_regressor(lag, units)",
         )
-    again, other = run(5), run(6)
+    again = short_run(target, None, 5)["model"]  # run again, not shared
+    other = short_run(target, shared, 6)["model"]
 
     def flat(model):
         return np.concatenate([np.ravel(w) for ws in model["layer_weights"] for w in ws])
@@ -348,7 +358,7 @@ def test_run_lifecycle_honours_units_and_seed(target):
         )
     if np.array_equal(flat(first), flat(other)):
         fail(
-            called("run_lifecycle", ramp(), units=3, epochs=1, seed=6, _names=["series"]),
+            called("run_lifecycle", ramp(), **SHORT, seed=6, _names=["series"]),
             "the same weights as with seed=5",
             "other weights: the seed chooses the initial weights",
             "seed with set_seed(seed), the argument, not a fixed number",
@@ -356,9 +366,9 @@ def test_run_lifecycle_honours_units_and_seed(target):
 
 
 @exercise(MODULE, points=1)
-def test_run_lifecycle_frames_with_lag(target):
-    call = called("run_lifecycle", ramp(), lag=3, epochs=1, _names=["series"])
-    result = target.scenario("lifecycle_probe", ramp(), lag=3, epochs=1, timeout=300)
+def test_run_lifecycle_frames_with_lag(target, shared):
+    call = called("run_lifecycle", ramp(), **SHORT, seed=5, _names=["series"])
+    result = short_run(target, shared, 5)
     predictions = as_array(result["predictions"], call, "predictions")
     # One prediction per sample the framing gives: len(series) - lag, or as many as the target's
     # own to_supervised(series, 3) frames (a framing mistake costs to_supervised's points).
