@@ -226,129 +226,15 @@ def stateful_classifier_probe(
     return out
 
 
-def reset_states_probe(modules, spec, x):
-    """``reset_states`` on the judge's model ``spec`` after feeding it ``x``.
+def reset_states_probe(modules, spec, x, functional=False, side=False):
+    """``reset_states`` on the judge's model ``spec`` after feeding it ``x``; built as a
+    functional model with ``functional``, and with ``side`` beside a non-recurrent layer that has
+    ``reset_state`` (``_build_functional``).
 
-    Returns the states before and after the reset, the count it returned, the output of a first
-    call, of a second call (state carried), and of a call after the reset.
+    Returns the states before and after the reset, the count it returned, ``stateful`` (how many
+    stateful layers the model holds), the output of a first call, of a second call (state
+    carried), and of a call after the reset.
     """
-    model = _build(spec)
-    x = np.asarray(x, dtype="float32")
-    first = _numpy(model(x))
-    second = _numpy(model(x))
-    before = _states(model)
-    count = modules.get("ex04_stateful").reset_states(model)
-    after = _states(model)
-    third = _numpy(model(x))
-    return {
-        "layer_weights": _weights_by_layer(model),
-        "count": count if isinstance(count, (int, np.integer)) else repr(count),
-        "before": before,
-        "after": after,
-        "first": first,
-        "second": second,
-        "after_reset": third,
-    }
-
-
-def reset_callback_probe(modules, batches, spec, x, y, epochs=2):
-    """Where ``ResetStatesEvery(batches)`` resets, in ``fit``, ``evaluate`` and ``predict``.
-
-    Before every batch a callback sets every state to ones; after the target's callback another
-    records whether the states are zero. So each recorded index is a batch the target reset
-    before, and nothing else.
-    """
-    keras = _keras()
-    model = _build(spec)
-    model.compile(optimizer="sgd", loss="binary_crossentropy", steps_per_execution=1)
-    target_cls = modules.get("ex04_stateful").ResetStatesEvery
-    resets: dict[str, list] = {"fit": [], "evaluate": [], "predict": []}
-    phase = {"name": "fit", "epoch": 0}
-
-    class Dirty(keras.callbacks.Callback):
-        def _dirty(self, batch, logs=None):
-            _set_states(self.model, 1.0)
-
-        on_train_batch_begin = on_test_batch_begin = on_predict_batch_begin = _dirty
-
-        def on_epoch_begin(self, epoch, logs=None):
-            phase["epoch"] = epoch
-
-    class Watch(keras.callbacks.Callback):
-        def _watch(self, batch, logs=None):
-            if _states_are_zero(self.model):
-                key = phase["name"]
-                resets[key].append([phase["epoch"], int(batch)] if key == "fit" else int(batch))
-
-        on_train_batch_begin = on_test_batch_begin = on_predict_batch_begin = _watch
-
-    bs = spec["batch_shape"][0]
-    x = np.asarray(x, dtype="float32")
-    y = np.asarray(y, dtype="float32")
-
-    def callbacks():
-        return [Dirty(), target_cls(batches), Watch()]
-
-    model.fit(x, y, batch_size=bs, epochs=epochs, shuffle=False, verbose=0, callbacks=callbacks())
-    phase["name"] = "evaluate"
-    model.evaluate(x, y, batch_size=bs, verbose=0, callbacks=callbacks())
-    phase["name"] = "predict"
-    model.predict(x, batch_size=bs, verbose=0, callbacks=callbacks())
-    return {"resets": resets, "steps": len(x) // bs}
-
-
-def stateful_pass_probe(modules, batches, spec, xs, batch_size):
-    """Predict the judge's layout ``xs`` with the judge's stateful model and the target's callback.
-
-    Returns the per-row predictions and the model's layer weights, so the judge can compare the
-    outputs at each sequence's end with a stateless pass and with the NumPy LSTM.
-    """
-    model = _build(spec)
-    callback = modules.get("ex04_stateful").ResetStatesEvery(batches)
-    _set_states(model, 0.5)  # a dirty start: the callback must clear it before the first group
-    predictions = np.asarray(
-        model.predict(
-            np.asarray(xs, dtype="float32"), batch_size=batch_size, verbose=0, callbacks=[callback]
-        )
-    )
-    return {"predictions": predictions, "layer_weights": _weights_by_layer(model)}
-
-
-def _weights_by_layer(model) -> list[list[np.ndarray]]:
-    """The weights of every layer that has some, nested models unrolled, in Keras's order."""
-    return [
-        [np.asarray(w) for w in layer.get_weights()]
-        for layer in _all_layers(model)
-        if not getattr(layer, "layers", None) and layer.get_weights()
-    ]
-
-
-def _build_functional(spec: dict, side: bool = False):
-    """The spec's model as a functional ``keras.Model(inputs, outputs)`` (a nested
-    ``Sequential`` is then a layer of a functional model). With ``side``, a second output
-    ``Discretization`` on the inputs: a layer that has ``reset_state`` (of its adapted bins) but
-    no ``stateful``, and holds no recurrent state."""
-    keras = _keras()
-    inputs = keras.Input(batch_shape=tuple(spec["batch_shape"]))
-    out = inputs
-    for layer in _spec_layers(spec["layers"]):
-        out = layer(out)
-    outputs = [out, keras.layers.Discretization(bin_boundaries=[0.5])(inputs)] if side else out
-    model = keras.Model(inputs, outputs)
-    if "weights" in spec:
-        model.set_weights([np.asarray(w, dtype=np.float32) for w in spec["weights"]])
-    return model
-
-
-def _first_output(value) -> np.ndarray:
-    return _numpy(value[0] if isinstance(value, (list, tuple)) else value)
-
-
-def reset_states_model_probe(modules, spec, x, functional=False, side=False):
-    """``reset_states_probe`` on the judge's model built as a functional model (``functional``),
-    optionally with a non-recurrent layer that has ``reset_state`` (``side``); also reports
-    ``stateful``, how many stateful layers the model holds, and ``side_bins``, the side layer's
-    bins after the reset (a reset of that layer would be the target's doing)."""
     model = _build_functional(spec, side) if functional else _build(spec)
     x = np.asarray(x, dtype="float32")
     first = _first_output(model(x))
@@ -369,21 +255,26 @@ def reset_states_model_probe(modules, spec, x, functional=False, side=False):
     }
 
 
-def reset_callback_execution_probe(
+def reset_callback_probe(
     modules,
     batches,
     spec,
     x,
     y,
-    steps_per_execution,
     epochs=2,
+    steps_per_execution=1,
     functional=False,
     phases=("fit", "evaluate", "predict"),
 ):
-    """``reset_callback_probe`` with ``compile(steps_per_execution=...)``: Keras then calls the
-    batch hooks once per execution, with the index of its first batch; only the ``phases``
-    asked for run. Also returns ``seen``, the batch indices the hooks were called with in each
-    phase."""
+    """Where ``ResetStatesEvery(batches)`` resets, in ``fit``, ``evaluate`` and ``predict`` (the
+    ``phases`` asked for), on the judge's model compiled with ``steps_per_execution`` (Keras then
+    calls the batch hooks once per execution, with the index of its first batch).
+
+    Before every batch a callback sets every state to ones; after the target's callback another
+    records whether the states are zero. So each recorded index is a batch the target reset
+    before, and nothing else. Also returns ``seen``, the batch indices the hooks were called with
+    in each phase.
+    """
     keras = _keras()
     model = _build_functional(spec) if functional else _build(spec)
     model.compile(
@@ -434,13 +325,19 @@ def reset_callback_execution_probe(
     return {"resets": resets, "seen": seen, "steps": len(x) // bs}
 
 
-def stateful_pass_execution_probe(
-    modules, batches, spec, xs, batch_size, steps_per_execution, functional=False
+def stateful_pass_probe(
+    modules, batches, spec, xs, batch_size, steps_per_execution=None, functional=False
 ):
-    """``stateful_pass_probe`` with ``compile(steps_per_execution=...)`` (and the judge's model
-    built functional if asked)."""
+    """Predict the judge's layout ``xs`` with the judge's stateful model and the target's callback
+    (the model built functional with ``functional``, and compiled with ``steps_per_execution``
+    when given).
+
+    Returns the per-row predictions and the model's layer weights, so the judge can compare the
+    outputs at each sequence's end with a stateless pass and with the NumPy LSTM.
+    """
     model = _build_functional(spec) if functional else _build(spec)
-    model.compile(optimizer="sgd", loss="mse", steps_per_execution=steps_per_execution)
+    if steps_per_execution is not None:
+        model.compile(optimizer="sgd", loss="mse", steps_per_execution=steps_per_execution)
     callback = modules.get("ex04_stateful").ResetStatesEvery(batches)
     _set_states(model, 0.5)  # a dirty start: the callback must clear it before the first group
     predictions = np.asarray(
@@ -449,6 +346,36 @@ def stateful_pass_execution_probe(
         )
     )
     return {"predictions": predictions, "layer_weights": _weights_by_layer(model)}
+
+
+def _weights_by_layer(model) -> list[list[np.ndarray]]:
+    """The weights of every layer that has some, nested models unrolled, in Keras's order."""
+    return [
+        [np.asarray(w) for w in layer.get_weights()]
+        for layer in _all_layers(model)
+        if not getattr(layer, "layers", None) and layer.get_weights()
+    ]
+
+
+def _build_functional(spec: dict, side: bool = False):
+    """The spec's model as a functional ``keras.Model(inputs, outputs)`` (a nested
+    ``Sequential`` is then a layer of a functional model). With ``side``, a second output
+    ``Discretization`` on the inputs: a layer that has ``reset_state`` (of its adapted bins) but
+    no ``stateful``, and holds no recurrent state."""
+    keras = _keras()
+    inputs = keras.Input(batch_shape=tuple(spec["batch_shape"]))
+    out = inputs
+    for layer in _spec_layers(spec["layers"]):
+        out = layer(out)
+    outputs = [out, keras.layers.Discretization(bin_boundaries=[0.5])(inputs)] if side else out
+    model = keras.Model(inputs, outputs)
+    if "weights" in spec:
+        model.set_weights([np.asarray(w, dtype=np.float32) for w in spec["weights"]])
+    return model
+
+
+def _first_output(value) -> np.ndarray:
+    return _numpy(value[0] if isinstance(value, (list, tuple)) else value)
 
 
 def classifier_behaviour_probe(modules, args, weights, x, y):

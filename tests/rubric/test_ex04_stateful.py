@@ -421,7 +421,7 @@ def test_reset_states_resets_every_kind_of_stateful_layer(target, layers, functi
     judged = spec(2, 4, 1, layers)
     weights = spec_weights(judged, seed=22)
     probe = target.scenario(
-        "reset_states_model_probe", with_weights(judged, weights), x, functional, side
+        "reset_states_probe", with_weights(judged, weights), x, functional=functional, side=side
     )
     kinds = [name for name, _ in layers if name != "Dense"]
     model = (
@@ -481,7 +481,15 @@ def test_reset_callback_uses_the_batch_index_keras_passes(
     y = np.zeros(2 * steps)
     judged = spec(2, 3, 1, layers)
     probe = target.scenario(
-        "reset_callback_execution_probe", every, judged, x, y, per_execution, 1, functional, phases
+        "reset_callback_probe",
+        every,
+        judged,
+        x,
+        y,
+        epochs=1,
+        steps_per_execution=per_execution,
+        functional=functional,
+        phases=phases,
     )
     starts = list(range(0, steps, per_execution))
     expected = [b for b in starts if b % every == 0]
@@ -531,13 +539,13 @@ def test_reset_callback_gives_the_stateless_output_with_several_steps_per_execut
     judged = spec(batch_size, chunk, 1, layers)
     weights = spec_weights(judged, seed=32)
     probe = target.scenario(
-        "stateful_pass_execution_probe",
+        "stateful_pass_probe",
         chunks,
         with_weights(judged, weights),
         xs,
         batch_size,
-        per_execution,
-        functional,
+        steps_per_execution=per_execution,
+        functional=functional,
     )
     last = [
         g * chunks * batch_size + (chunks - 1) * batch_size + b
