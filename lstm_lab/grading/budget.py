@@ -42,6 +42,19 @@ FUNCTION_SHARES = {
 }
 
 
+def share(function: str, limit: float | None) -> float | None:
+    """``function``'s part of its exercise's ``limit`` (``FUNCTION_SHARES``; the functions of an
+    exercise not listed share what the listed ones leave), or ``None`` where the exercise has no
+    limit or no shares."""
+    module = function.split(".", 1)[0]
+    listed = {f: s for f, s in FUNCTION_SHARES.items() if f.startswith(module + ".")}
+    if limit is None or not listed:
+        return None
+    if function in listed:
+        return limit * listed[function]
+    return limit * max(0.0, 1.0 - sum(listed.values()))
+
+
 class Budget:
     """Time limits across all proxies of this judge, and what each exercise spent.
 
@@ -101,19 +114,11 @@ class Budget:
         return self.per_exercise
 
     def function_limit(self, function: str | None) -> float | None:
-        """The seconds the calls of ``function`` (``module.function``) may take in all: its share
-        of its exercise's limit (``FUNCTION_SHARES``; unlisted functions of an exercise share
-        what the listed ones leave), or ``None`` where its exercise has no limit or no shares."""
+        """The seconds the calls of ``function`` (``module.function``) may take in all (its
+        ``share`` of its exercise's limit), or ``None``."""
         if not function or "." not in function:
             return None
-        module = function.split(".", 1)[0]
-        limit = self.exercise_limit(module)
-        listed = {f: s for f, s in FUNCTION_SHARES.items() if f.startswith(module + ".")}
-        if limit is None or not listed:
-            return None
-        if function in listed:
-            return limit * listed[function]
-        return limit * max(0.0, 1.0 - sum(listed.values()))
+        return share(function, self.exercise_limit(function.split(".", 1)[0]))
 
     def limit_of(self, scope: str | None) -> float:
         """The seconds ``scope`` (an exercise, a function, or "the grade") may take in all."""
@@ -162,8 +167,6 @@ def predicted_overruns(cpu_by_function: dict, limits: dict, box_cpus: float = BO
     each trainer's share of it): each exercise and each function whose calls used more CPU here
     than fits there. A grade's time there is at least its CPU time over the box's CPUs, however
     fast or busy this machine is. Empty when everything fits."""
-    budget = Budget()
-    budget.per_exercise = dict(limits)
     lines = []
     by_exercise: dict[str, float] = {}
     for function, cpu in cpu_by_function.items():
@@ -178,12 +181,12 @@ def predicted_overruns(cpu_by_function: dict, limits: dict, box_cpus: float = BO
                 "the tests left when it runs out would fail there"
             )
     for function, cpu in sorted(cpu_by_function.items()):
-        share = budget.function_limit(function)
-        if share is not None and cpu / box_cpus > share:
+        part = share(function, limits.get(function.split(".", 1)[0]))
+        if part is not None and cpu / box_cpus > part:
             lines.append(
                 f"{function}: its calls used {cpu:.0f} s of CPU here, so at least "
                 f"{cpu / box_cpus:.0f} s on the grader's {box_cpus:g} CPU, over its share of "
-                f"{share:.0f} s: its tests left then would fail there"
+                f"{part:.0f} s: its tests left then would fail there"
             )
     return lines
 
