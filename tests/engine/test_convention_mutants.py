@@ -14,10 +14,7 @@ Mutants of different modules share a run (one per module in each), as in ``test_
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -26,13 +23,12 @@ ROOT = Path(__file__).resolve().parents[2]
 MUTANTS = ROOT / "tests" / "mutants"
 RUBRIC = ROOT / "tests" / "rubric"
 HIDDEN = ROOT / "tests" / "hidden" / "test_against_solutions.py"
-PRELOAD_WITHOUT_KERAS = "numpy,pandas,sklearn.model_selection,lstm_lab.data"
 
 if not (ROOT / "solutions").is_dir():
     pytest.skip("the self-test builds its targets from solutions/", allow_module_level=True)
 
 sys.path.insert(0, str(MUTANTS))
-from test_mutants import Mutant, build_target, matching  # noqa: E402
+from test_mutants import Mutant, batches, matching, run_suite  # noqa: E402
 
 
 def defined(mutant: Mutant) -> tuple[str, ...]:
@@ -52,61 +48,21 @@ def read() -> list[Mutant]:
 FOUND = read()
 
 
-def batches(found: list[Mutant]) -> dict[str, list[Mutant]]:
-    """At most one mutant of each module per run."""
-    by_module: dict[str, list[Mutant]] = {}
-    for mutant in found:
-        by_module.setdefault(mutant.module, []).append(mutant)
-    runs: dict[str, list[Mutant]] = {}
-    for i in range(max((len(v) for v in by_module.values()), default=0)):
-        runs[f"conv{i}"] = [v[i] for v in by_module.values() if i < len(v)]
-    return runs
-
-
 BATCHES = batches(FOUND)
 _GRADED: dict[str, object] = {}
 
 
 def grade(mutants: list[Mutant], directory: Path) -> dict[str, str]:
     """``{test name with its case: passed|failed|error|skipped}`` of one run on a target that
-    carries ``mutants``."""
-    target = build_target(mutants, directory)
-    report = directory / "junit.xml"
+    carries ``mutants``: the conventions' checks, the modules' own tests and the hidden ones,
+    fast tests only, those naming a function the mutants define."""
     names = sorted({name for m in mutants for name in defined(m)})
     files = [RUBRIC / "test_conventions.py"]
     files += [RUBRIC / f"test_{m}.py" for m in sorted({m.module for m in mutants})]
     files += [HIDDEN] if HIDDEN.is_file() else []
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PYTEST_", "LSTM_LAB_TARGET", "HYPOTHESIS_PROFILE"))
-    }
-    env.update(TF_CPP_MIN_LOG_LEVEL="3", HYPOTHESIS_PROFILE="grading")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(MUTANTS), env.get("PYTHONPATH")]))
-    if all(m.module in ("ex02_windows", "ex03_labels") for m in mutants):
-        env.setdefault("LSTM_LAB_PRELOAD", PRELOAD_WITHOUT_KERAS)
-    command = [
-        sys.executable, "-m", "pytest", *map(str, files), "--target", str(target),
-        "-m", "not slow", "-k", " or ".join(names), f"--junitxml={report}", "-q",
-        "-p", "no:cacheprovider", "-p", "no_shrinking",
-    ]  # fmt: skip
-    run = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600 * len(mutants)
-    )
-    if run.returncode not in (0, 1) or not report.is_file():
-        pytest.fail(
-            f"the suite did not run (exit {run.returncode}):\n{run.stdout[-3000:]}\n"
-            f"{run.stderr[-3000:]}",
-            pytrace=False,
-        )
-    outcomes = {}
-    for case in ET.parse(report).iter("testcase"):
-        status = next(
-            (tag for tag in ("error", "failure", "skipped") if case.find(tag) is not None),
-            "passed",
-        )
-        outcomes[case.get("name")] = "failed" if status == "failure" else status
-    return outcomes
+    selection = [*map(str, files), "-m", "not slow", "-k", " or ".join(names)]
+    outcomes = run_suite(mutants, directory, selection, 600 * len(mutants))
+    return {name: status for (_, name), status in outcomes.items()}
 
 
 def outcomes_of(key: str, tmp_path_factory) -> dict[str, str]:

@@ -152,6 +152,17 @@ def build_target(mutants: list[Mutant], directory: Path) -> Path:
 def grade(mutants: list[Mutant], directory: Path) -> dict[tuple[str, str], str]:
     """Run the suite on a target carrying ``mutants`` (at most one per module):
     ``{(test file stem, test name): passed|failed|error|skipped}``."""
+    selection = []
+    for mutant in mutants:
+        selection += [arg for arg in mutant.selection() if arg not in selection]
+    timeout = TIMEOUT[any(m.slow for m in mutants)] * len(mutants)
+    return run_suite(mutants, directory, selection, timeout)
+
+
+def run_suite(mutants: list[Mutant], directory: Path, selection: list[str], timeout: float):
+    """pytest ``selection`` (paths and options) in a subprocess, on a target carrying
+    ``mutants``: ``{(test file stem, test name): passed|failed|error|skipped}``, read from its
+    JUnit report. (``tests/engine/test_convention_mutants.py`` runs its own selection with it.)"""
     target = build_target(mutants, directory)
     report = directory / "junit.xml"
     env = {
@@ -163,15 +174,11 @@ def grade(mutants: list[Mutant], directory: Path) -> dict[tuple[str, str], str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(MUTANTS), env.get("PYTHONPATH")]))
     if not any("keras" in (target / f"{m.module}.py").read_text() for m in mutants):
         env.setdefault("LSTM_LAB_PRELOAD", PRELOAD_WITHOUT_KERAS)
-    selection = []
-    for mutant in mutants:
-        selection += [arg for arg in mutant.selection() if arg not in selection]
     names = ", ".join(m.path.name for m in mutants)
     command = [
         sys.executable, "-m", "pytest", *selection, "--target", str(target),
         f"--junitxml={report}", "-q", "-p", "no:cacheprovider", "-p", "no_shrinking",
     ]  # fmt: skip
-    timeout = TIMEOUT[any(m.slow for m in mutants)] * len(mutants)
     run = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
